@@ -1,0 +1,2147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gomap core: Go's classic runtime hash map (hmap) for the kernel.
+ *
+ * Names used throughout: @map is the whole map, @t a bucket array (table),
+ * @b a bucket, @i a slot index, @it an iterator, @hash the full 64-bit
+ * hash of a key and @top its tophash byte.  Go's names stand in comments
+ * beside the C names where they differ.
+ */
+
+#include <linux/bitops.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/random.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/xxhash.h>
+#include <asm/unaligned.h>
+#include <kunit/visibility.h>
+
+#include "gomap_internal.h"
+
+/**
+ * DOC: Bucket layout
+ *
+ * A bucket (Go's bmap) holds eight slots.  Its tophash bytes come first,
+ * then the eight keys back to back, then the eight values, then the
+ * overflow pointer::
+ *
+ *   +-----------+----------------+------------------+----------+
+ *   | tophash[8]| key 0 .. key 7 | value 0..value 7 | overflow |
+ *   +-----------+----------------+------------------+----------+
+ *
+ * Keys and values are grouped, not interleaved, so a map of u64 keys and
+ * u8 values needs no padding between slots.  Keys and values larger than
+ * 128 bytes are stored out of line and the slot holds a pointer; byte
+ * string keys are always out of line and the slot holds (pointer, length)
+ * as Go's string header does.  Every part starts 8-byte aligned.
+ *
+ * A slot's tophash byte is the top eight bits of its key's hash, raised by
+ * GM_MIN_TOPHASH when smaller, since the values below GM_MIN_TOPHASH name
+ * slot states: empty, empty-and-all-after-too, or evacuated.
+ */
+
+/**
+ * DOC: Growth
+ *
+ * An assign that adds a key to a map over the load factor (6.5 entries a
+ * bucket) starts a doubling growth; one that finds about as many overflow
+ * buckets as buckets starts a same-size growth that repacks the chains.
+ * Starting a growth only installs the new array (Go's hashGrow): entries
+ * move later, two old buckets at most by each write (Go's growWork), so no
+ * operation does work proportional to the size of the map.
+ *
+ * Unlike Go, the new array is not zeroed when it is allocated: each new
+ * bucket is initialised when the old bucket that feeds it is evacuated.
+ * Until then nothing reads it, because every access first checks whether
+ * the old bucket is evacuated.  An operation therefore touches at most a
+ * small constant number of buckets (two old chains, their destinations,
+ * and the bucket it works on), whatever the size of the map.
+ *
+ * The new array is allocated under the map lock with the caller's gfp made
+ * non-blocking.  A caller that may sleep has the lock dropped around a
+ * kvmalloc() instead.  When an atomic caller cannot get the array, the map
+ * keeps serving on overflow buckets and a worker allocates the array in
+ * process context; the next assign that wants to grow installs it.  A
+ * failed growth never fails an assign.
+ */
+
+/**
+ * DOC: Iteration
+ *
+ * An iterator (Go's hiter) starts at a random bucket and a random slot
+ * offset and walks the bucket array of the moment it started.  Every entry
+ * present for the whole walk and not deleted is returned exactly once,
+ * even if the map grows, once or many times, between steps; entries added
+ * during the walk may or may not be returned.  A slot whose entry was
+ * evacuated since the walk started is looked up again in the current map.
+ *
+ * Go's garbage collector keeps the arrays an iterator walks alive; here the
+ * iterator pins them with a reference, and out-of-line keys deleted while
+ * any iterator is live are freed only when the last iterator stops, since
+ * an evacuated slot of a pinned array may still point at them.
+ */
+
+#define GM_ITER_BATCH		16	/* buckets an iterator scans per lock hold */
+#define GM_EVAC_SCAN		1024	/* Go's advanceEvacuationMark stop */
+#define GM_NO_CHECK		(~0UL)	/* Go's noCheck */
+#define GM_EVAC_PER_OP		2	/* old buckets one operation may evacuate */
+
+/* An out-of-line key: the link lets deletes defer its free while iterators run. */
+struct gm_blob {
+	struct gm_blob *next;
+	u8 data[];
+};
+
+/* An overflow bucket allocated on its own, linked on its table's list. */
+struct gm_ovf {
+	struct gm_ovf *next;
+	u64 bucket[];
+};
+
+/* A key as an operation sees it. */
+struct gm_key {
+	const void *ptr;
+	size_t len;
+	u64 ival;	/* the key as an integer, for the u32/u64 fast paths */
+	u64 hash;
+	u8 top;
+};
+
+/* A slot: bucket, index, and the table that owns the bucket's chain. */
+struct gm_pos {
+	void *b;
+	unsigned int i;
+	struct gomap_table *t;
+};
+
+/* Objects allocated with the lock dropped, for a caller whose gfp may sleep. */
+struct gm_spare {
+	struct gm_blob *key;
+	void *value;
+	struct gm_ovf *ovf;
+	size_t need_key;	/* size of the key blob that could not be had, or 0 */
+	bool need_value;
+	bool need_ovf;
+};
+
+/* ---- Bucket and table accessors ---- */
+
+static inline u8 *bkt_tophash(void *b)
+{
+	return b;
+}
+
+static inline void *bkt_key(const struct gomap_table *t, void *b, unsigned int i)
+{
+	return b + GM_SLOTS + i * t->key_slot;
+}
+
+static inline void *bkt_value(const struct gomap_table *t, void *b, unsigned int i)
+{
+	return b + t->value_off + i * t->value_slot;
+}
+
+static inline void **bkt_overflow_ptr(const struct gomap_table *t, void *b)
+{
+	return b + t->bucket_size - sizeof(void *);
+}
+
+static inline void *bkt_overflow(const struct gomap_table *t, void *b)
+{
+	return *bkt_overflow_ptr(t, b);
+}
+
+/* Go's evacuated(b): the first slot of an evacuated bucket holds an evacuated state. */
+static inline bool bkt_evacuated(void *b)
+{
+	u8 top = bkt_tophash(b)[0];
+
+	return top > GM_EMPTY_ONE && top < GM_MIN_TOPHASH;
+}
+
+/* Go's isEmpty(). */
+static inline bool top_empty(u8 top)
+{
+	return top <= GM_EMPTY_ONE;
+}
+
+static inline bool top_live(u8 top)
+{
+	return top >= GM_MIN_TOPHASH;
+}
+
+static inline unsigned long tbl_size(const struct gomap_table *t)
+{
+	return 1UL << t->B;
+}
+
+static inline unsigned long tbl_mask(const struct gomap_table *t)
+{
+	return tbl_size(t) - 1;
+}
+
+static inline void *tbl_bucket(const struct gomap_table *t, unsigned long idx)
+{
+	return t->buckets + idx * t->bucket_size;
+}
+
+/*
+ * Is new bucket @idx of @t initialised?  While @t is being filled from
+ * @t->src, only the buckets whose source bucket is evacuated are.
+ */
+static bool tbl_bucket_ready(const struct gomap_table *t, unsigned long idx)
+{
+	const struct gomap_table *src = t->src;
+
+	return !src || bkt_evacuated(tbl_bucket(src, idx & tbl_mask(src)));
+}
+
+/* ---- Hashing ---- */
+
+static inline u8 gm_tophash(u64 hash)
+{
+	u8 top = hash >> 56;
+
+	return top < GM_MIN_TOPHASH ? top + GM_MIN_TOPHASH : top;
+}
+
+static inline u64 gm_hash(const struct gomap *map, const void *key, size_t len)
+{
+	return xxh64(key, len, map->hash0);
+}
+
+/* The bytes and length of the key stored in slot @i of @b. */
+static const void *slot_key(const struct gomap_table *t, void *b, unsigned int i, size_t *len)
+{
+	void *k = bkt_key(t, b, i);
+
+	if (t->kind == GM_KEY_STR) {
+		const struct gm_str *s = k;
+
+		*len = s->len;
+		return s->ptr;
+	}
+	*len = t->key_size;
+	return t->key_indirect ? *(void **)k : k;
+}
+
+static u64 slot_hash(const struct gomap *map, const struct gomap_table *t, void *b,
+		     unsigned int i)
+{
+	size_t len;
+	const void *k = slot_key(t, b, i, &len);
+
+	return gm_hash(map, k, len);
+}
+
+static bool slot_key_equal(const struct gomap_table *t, void *b, unsigned int i,
+			   const struct gm_key *key)
+{
+	void *k = bkt_key(t, b, i);
+	const struct gm_str *s = k;
+
+	switch (t->kind) {
+	case GM_KEY_U32:
+		return *(u32 *)k == (u32)key->ival;
+	case GM_KEY_U64:
+		return *(u64 *)k == key->ival;
+	case GM_KEY_STR:
+		return s->len == key->len &&
+		       (s->ptr == key->ptr || !key->len || !memcmp(s->ptr, key->ptr, key->len));
+	default:
+		if (t->key_indirect)
+			k = *(void **)k;
+		return !memcmp(k, key->ptr, key->len);
+	}
+}
+
+static void gm_key_init(struct gomap *map, struct gm_key *key, const void *ptr, size_t len)
+{
+	key->ptr = ptr;
+	key->len = len;
+	if (map->kind == GM_KEY_U32)
+		key->ival = get_unaligned((const u32 *)ptr);
+	else if (map->kind == GM_KEY_U64)
+		key->ival = get_unaligned((const u64 *)ptr);
+}
+
+static void gm_key_hash(struct gomap *map, struct gm_key *key)
+{
+	key->hash = gm_hash(map, key->ptr, key->len);
+	key->top = gm_tophash(key->hash);
+}
+
+/* ---- Allocation ---- */
+
+/* Test hook: does the allocation about to be made fail on purpose? */
+static bool gm_fail_injected(struct gomap *map)
+{
+	if (likely(!map->fail_nth))
+		return false;
+	if (map->fail_nth != UINT_MAX && --map->fail_nth)
+		return false;
+	map->fail_fired = true;
+	return true;
+}
+
+static void *gm_kmalloc(struct gomap *map, size_t size, gfp_t gfp)
+{
+	void *p;
+
+	if (gm_fail_injected(map))
+		return NULL;
+	p = kmalloc(size, gfp);
+	if (p)
+		map->bytes += size;
+	return p;
+}
+
+/* The gfp to allocate with under the map lock: never sleeps, never warns. */
+static inline gfp_t gm_gfp_locked(gfp_t gfp)
+{
+	return (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN;
+}
+
+/*
+ * tbl_alloc - Allocate a bucket array of 2^@shift buckets (Go's
+ * makeBucketArray), with its overflow reserve when @shift >= 4.  @zero
+ * initialises every bucket; otherwise buckets are initialised as they are
+ * filled.  Uses kvmalloc() when @gfp may sleep, kmalloc() otherwise.
+ * The caller consults the fault-injection hook, under the map lock.
+ */
+static struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp,
+				     bool zero)
+{
+	unsigned long nbuckets = 1UL << shift, nreserve = shift >= 4 ? 1UL << (shift - 4) : 0;
+	struct gomap_table *t;
+	size_t size;
+
+	if (shift > GM_MAX_B ||
+	    check_mul_overflow((size_t)(nbuckets + nreserve), (size_t)map->bucket_size, &size) ||
+	    check_add_overflow(size, sizeof(*t), &size))
+		return NULL;
+	if (zero)
+		gfp |= __GFP_ZERO;
+	if (gfpflags_allow_blocking(gfp))
+		t = kvmalloc(size, gfp);
+	else if (size <= KMALLOC_MAX_SIZE)
+		t = kmalloc(size, gfp | __GFP_NOWARN);
+	else
+		t = NULL;
+	if (!t)
+		return NULL;
+
+	memset(t, 0, sizeof(*t));
+	t->buckets = t + 1;
+	t->B = shift;
+	t->reserve_next = nbuckets;
+	t->reserve_end = nbuckets + nreserve;
+	t->bytes = size;
+	t->kind = map->kind;
+	t->key_indirect = map->key_indirect;
+	t->value_indirect = map->value_indirect;
+	t->key_size = map->params.key_size;
+	t->key_slot = map->key_slot;
+	t->value_slot = map->value_slot;
+	t->value_off = map->value_off;
+	t->bucket_size = map->bucket_size;
+	refcount_set(&t->refs, 1);
+	return t;
+}
+
+static void blob_free_list(struct gm_blob *blob)
+{
+	while (blob) {
+		struct gm_blob *next = blob->next;
+
+		kfree(blob);
+		blob = next;
+	}
+}
+
+/* Free the out-of-line keys and values of every live slot of a dropped table. */
+static void tbl_free_entries(struct gomap_table *t)
+{
+	unsigned long idx;
+	unsigned int i;
+	void *b;
+
+	for (idx = 0; idx < tbl_size(t); idx++) {
+		if (!tbl_bucket_ready(t, idx))
+			continue;
+		for (b = tbl_bucket(t, idx); b; b = bkt_overflow(t, b)) {
+			for (i = 0; i < GM_SLOTS; i++) {
+				size_t len;
+				const void *k;
+
+				if (!top_live(bkt_tophash(b)[i]))
+					continue;
+				k = slot_key(t, b, i, &len);
+				if (k && (t->kind == GM_KEY_STR || t->key_indirect))
+					kfree(container_of(k, struct gm_blob, data));
+				if (t->value_indirect)
+					kfree(*(void **)bkt_value(t, b, i));
+			}
+		}
+	}
+}
+
+static void tbl_put(struct gomap_table *t);
+
+static void tbl_free(struct gomap_table *t)
+{
+	struct gm_ovf *ovf = t->overflow_list;
+
+	if (t->owns_entries)
+		tbl_free_entries(t);
+	while (ovf) {
+		struct gm_ovf *next = ovf->next;
+
+		kfree(ovf);
+		ovf = next;
+	}
+	if (t->src)
+		tbl_put(t->src);
+	kvfree(t);
+}
+
+static void tbl_free_rcu(struct rcu_head *head)
+{
+	tbl_free(container_of(head, struct gomap_table, rcu));
+}
+
+/*
+ * Drop a reference.  The last one frees the table after a grace period,
+ * from softirq context, so a caller holding a spinlock never frees a
+ * vmalloc()ed array itself.
+ */
+static void tbl_put(struct gomap_table *t)
+{
+	if (t && refcount_dec_and_test(&t->refs))
+		call_rcu(&t->rcu, tbl_free_rcu);
+}
+
+/* The map gives up its reference to @t; its bytes stop counting. */
+static void gm_drop_table(struct gomap *map, struct gomap_table *t, bool owns_entries)
+{
+	if (!t)
+		return;
+	t->owns_entries = owns_entries;
+	map->bytes -= t->bytes;
+	tbl_put(t);
+}
+
+/* Take a fresh, zeroed overflow bucket for a chain of @t (Go's newoverflow, first half). */
+static void *tbl_take_overflow(struct gomap *map, struct gomap_table *t, gfp_t gfp,
+			       struct gm_spare *spare)
+{
+	struct gm_ovf *ovf;
+
+	if (t->reserve_next < t->reserve_end) {
+		void *b = tbl_bucket(t, t->reserve_next++);
+
+		memset(b, 0, t->bucket_size);
+		map->op_bytes += t->bucket_size;
+		return b;
+	}
+	if (spare && spare->ovf) {
+		ovf = spare->ovf;
+		spare->ovf = NULL;
+		memset(ovf, 0, sizeof(*ovf) + t->bucket_size);
+	} else {
+		ovf = gm_kmalloc(map, sizeof(*ovf) + t->bucket_size, gfp | __GFP_ZERO);
+		if (!ovf)
+			return NULL;
+	}
+	t->bytes += sizeof(*ovf) + t->bucket_size;
+	ovf->next = t->overflow_list;
+	t->overflow_list = ovf;
+	return ovf->bucket;
+}
+
+/* Go's incrnoverflow: exact below B 16, then counted with probability 1/2^(B-15). */
+static void gm_incr_noverflow(struct gomap *map)
+{
+	unsigned int shift = min(map->B, 31U);
+
+	if (shift < 16 || !(get_random_u32() & ((1U << (shift - 15)) - 1)))
+		map->nr_overflow++;
+}
+
+/* Link overflow bucket @ovf after @last (Go's newoverflow, second half). */
+static void tbl_link_overflow(struct gomap *map, struct gomap_table *t, void *last, void *ovf)
+{
+	*bkt_overflow_ptr(t, last) = ovf;
+	t->nr_overflow++;
+	gm_incr_noverflow(map);
+}
+
+/* ---- Load ---- */
+
+/* Go's overLoadFactor. */
+static bool over_load_factor(unsigned long count, unsigned int shift)
+{
+	return count > GM_SLOTS && count > GM_LOAD_NUM * ((1UL << shift) / GM_LOAD_DEN);
+}
+
+/* Go's tooManyOverflowBuckets. */
+static bool too_many_overflow(u16 noverflow, unsigned int shift)
+{
+	return noverflow >= 1U << min(shift, 15U);
+}
+
+/* ---- Work accounting ---- */
+
+static void gm_op_begin(struct gomap *map)
+{
+	map->op_evacuated = 0;
+	map->op_buckets = 0;
+	map->op_bytes = 0;
+	map->fail_fired = false;
+}
+
+static void gm_op_end(struct gomap *map)
+{
+	struct gomap_stats *st = &map->stats;
+
+	st->max_evacuated_per_op = max(st->max_evacuated_per_op, map->op_evacuated);
+	st->max_buckets_per_op = max(st->max_buckets_per_op, map->op_buckets);
+	st->max_bytes_moved_per_op = max(st->max_bytes_moved_per_op, map->op_bytes);
+}
+
+static unsigned long gm_lock(struct gomap *map)
+	__acquires(&map->lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	gm_op_begin(map);
+	return flags;
+}
+
+static void gm_unlock(struct gomap *map, unsigned long flags)
+	__releases(&map->lock)
+{
+	gm_op_end(map);
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+
+/* ---- Finding keys ---- */
+
+/*
+ * The chain where @hash lives (Go's mapaccess step 3): the old bucket while
+ * it is not evacuated, else the bucket of the current array.
+ */
+static void *gm_chain(struct gomap *map, u64 hash, struct gomap_table **tp)
+{
+	struct gomap_table *old = map->old_table;
+
+	if (old) {
+		void *ob = tbl_bucket(old, hash & tbl_mask(old));
+
+		if (!bkt_evacuated(ob)) {
+			*tp = old;
+			return ob;
+		}
+	}
+	*tp = map->table;
+	return tbl_bucket(map->table, hash & tbl_mask(map->table));
+}
+
+/*
+ * Walk the chain from @b for @key.  On a hit fill @pos and return true.
+ * On a miss, @free gets the first free slot seen (Go's insertb/inserti) or
+ * a NULL bucket, and @last the chain's last bucket.
+ */
+static bool chain_find(struct gomap *map, struct gomap_table *t, void *b,
+		       const struct gm_key *key, struct gm_pos *pos, struct gm_pos *free,
+		       void **last)
+{
+	unsigned int i;
+
+	if (free)
+		free->b = NULL;
+	for (; b; b = bkt_overflow(t, b)) {
+		u8 *top = bkt_tophash(b);
+
+		map->op_buckets++;
+		*last = b;
+		for (i = 0; i < GM_SLOTS; i++) {
+			if (top[i] != key->top) {
+				if (top_empty(top[i]) && free && !free->b) {
+					free->b = b;
+					free->i = i;
+					free->t = t;
+				}
+				if (top[i] == GM_EMPTY_REST)
+					return false;
+				continue;
+			}
+			if (slot_key_equal(t, b, i, key)) {
+				pos->b = b;
+				pos->i = i;
+				pos->t = t;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * mapaccess1_faststr's one-bucket scan: with a single bucket and no
+ * growth, find a string key without hashing it.  Short keys are compared
+ * whole; for keys of 32 bytes or more only the first and last four bytes
+ * are checked, and the full compare runs on the one slot that survives.
+ * Returns 1 on a hit, 0 on a miss, -1 if two long keys survive (hash then).
+ */
+static int str_find_small(struct gomap *map, const struct gm_key *key, struct gm_pos *pos)
+{
+	struct gomap_table *t = map->table;
+	void *b = t->buckets;
+	u8 *top = bkt_tophash(b);
+	int maybe = -1;
+	unsigned int i;
+
+	map->op_buckets++;
+	for (i = 0; i < GM_SLOTS; i++) {
+		const struct gm_str *s = bkt_key(t, b, i);
+
+		if (top_empty(top[i]) || s->len != key->len) {
+			if (top[i] == GM_EMPTY_REST)
+				break;
+			continue;
+		}
+		if (key->len < 32) {
+			if (s->ptr == key->ptr || !key->len || !memcmp(s->ptr, key->ptr, key->len))
+				goto found;
+			continue;
+		}
+		if (s->ptr == key->ptr)
+			goto found;
+		if (memcmp(s->ptr, key->ptr, 4) ||
+		    memcmp(s->ptr + key->len - 4, key->ptr + key->len - 4, 4))
+			continue;
+		if (maybe >= 0)
+			return -1;	/* Go's dohash */
+		maybe = i;
+	}
+	if (maybe < 0)
+		return 0;
+	i = maybe;
+	if (memcmp(((struct gm_str *)bkt_key(t, b, i))->ptr, key->ptr, key->len))
+		return 0;
+found:
+	pos->b = b;
+	pos->i = i;
+	pos->t = t;
+	return 1;
+}
+
+/* Find @key for a read; hashes it unless the one-bucket string scan decides. */
+static bool gm_find(struct gomap *map, struct gm_key *key, struct gm_pos *pos)
+{
+	struct gomap_table *t;
+	void *last, *b;
+
+	if (!map->count)
+		return false;
+	if (map->kind == GM_KEY_STR && !map->B && !map->old_table &&
+	    !bkt_overflow(map->table, map->table->buckets)) {
+		int hit = str_find_small(map, key, pos);
+
+		if (hit >= 0)
+			return hit;
+	}
+	gm_key_hash(map, key);
+	b = gm_chain(map, key->hash, &t);
+	return chain_find(map, t, b, key, pos, NULL, &last);
+}
+
+/* ---- Growth: hashGrow, growWork, evacuate ---- */
+
+/* Where evacuate puts entries: Go's evacDst. */
+struct gm_dst {
+	void *b;
+	unsigned int i;
+};
+
+static void dst_init(struct gomap *map, struct gm_dst *d, void *b)
+{
+	memset(b, 0, map->table->bucket_size);
+	map->op_bytes += map->table->bucket_size;
+	map->op_buckets++;
+	d->b = b;
+	d->i = 0;
+}
+
+/* How many entries of the old chain @ob go to y (hash & @newbit set). */
+static unsigned long evac_count(struct gomap *map, struct gomap_table *old, void *ob,
+				unsigned long newbit, unsigned long *total)
+{
+	unsigned long ny = 0;
+	unsigned int i;
+	void *b;
+
+	*total = 0;
+	for (b = ob; b; b = bkt_overflow(old, b)) {
+		for (i = 0; i < GM_SLOTS; i++) {
+			if (!top_live(bkt_tophash(b)[i]))
+				continue;
+			(*total)++;
+			if (newbit && (slot_hash(map, old, b, i) & newbit))
+				ny++;
+		}
+	}
+	return ny;
+}
+
+/* Buckets taken for an evacuation, so that a failure can give them back. */
+struct gm_evac_spares {
+	void *list;		/* zeroed buckets linked through their overflow pointers */
+	unsigned long reserve_next;
+	unsigned int nr_alloc;
+};
+
+static int evac_take_spares(struct gomap *map, struct gm_evac_spares *sp, unsigned long n,
+			    gfp_t gfp)
+{
+	struct gomap_table *t = map->table;
+
+	sp->list = NULL;
+	sp->reserve_next = t->reserve_next;
+	sp->nr_alloc = 0;
+	while (n--) {
+		bool from_reserve = t->reserve_next < t->reserve_end;
+		void *b = tbl_take_overflow(map, t, gm_gfp_locked(gfp), NULL);
+
+		if (!b)
+			goto fail;
+		sp->nr_alloc += !from_reserve;
+		*bkt_overflow_ptr(t, b) = sp->list;
+		sp->list = b;
+	}
+	return 0;
+fail:
+	t->reserve_next = sp->reserve_next;
+	while (sp->nr_alloc--) {
+		struct gm_ovf *ovf = t->overflow_list;
+
+		t->overflow_list = ovf->next;
+		t->bytes -= sizeof(*ovf) + t->bucket_size;
+		map->bytes -= sizeof(*ovf) + t->bucket_size;
+		kfree(ovf);
+	}
+	return -ENOMEM;
+}
+
+/* Append the entry in slot @i of @b to @d, chaining a spare bucket when @d is full. */
+static void evac_move(struct gomap *map, struct gm_dst *d, struct gm_evac_spares *sp,
+		      struct gomap_table *old, void *b, unsigned int i)
+{
+	struct gomap_table *t = map->table;
+
+	if (d->i == GM_SLOTS) {
+		void *next = sp->list;
+
+		sp->list = bkt_overflow(t, next);
+		*bkt_overflow_ptr(t, next) = NULL;
+		tbl_link_overflow(map, t, d->b, next);
+		d->b = next;
+		d->i = 0;
+		map->op_buckets++;
+	}
+	bkt_tophash(d->b)[d->i] = bkt_tophash(b)[i];
+	memcpy(bkt_key(t, d->b, d->i), bkt_key(old, b, i), t->key_slot);
+	memcpy(bkt_value(t, d->b, d->i), bkt_value(old, b, i), t->value_slot);
+	map->op_bytes += t->key_slot + t->value_slot;
+	d->i++;
+}
+
+/* Go's advanceEvacuationMark: also ends the growth after the last old bucket. */
+static void gm_advance_mark(struct gomap *map)
+{
+	struct gomap_table *old = map->old_table;
+	unsigned long stop;
+
+	map->evac_next++;
+	stop = min(map->evac_next + GM_EVAC_SCAN, tbl_size(old));
+	while (map->evac_next != stop && bkt_evacuated(tbl_bucket(old, map->evac_next)))
+		map->evac_next++;
+	if (map->evac_next < tbl_size(old))
+		return;
+	map->old_table = NULL;
+	map->same_size_grow = false;
+	map->table->src = NULL;
+	tbl_put(old);			/* the new table's reference on its source */
+	gm_drop_table(map, old, false);	/* the map's reference */
+}
+
+/*
+ * evacuate - Move every entry of old bucket @oldi to the new array.
+ * Entries go to x (same index) or, when doubling, y (index + old size) by
+ * the hash bit the new mask adds.  The overflow buckets the destinations
+ * will need are taken first, so an allocation failure moves nothing.
+ */
+static int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
+{
+	struct gomap_table *old = map->old_table, *t = map->table;
+	unsigned long newbit = map->same_size_grow ? 0 : tbl_size(old);
+	unsigned long total, ny, need;
+	struct gm_evac_spares sp = { };
+	struct gm_dst dst[2];
+	void *ob = tbl_bucket(old, oldi), *b;
+	unsigned int i;
+
+	if (bkt_evacuated(ob))
+		goto advance;
+	need = 0;
+	if (bkt_overflow(old, ob)) {	/* more than one bucket's worth may go to x or y */
+		ny = evac_count(map, old, ob, newbit, &total);
+		need = DIV_ROUND_UP(total - ny, GM_SLOTS) - !!(total - ny) +
+		       DIV_ROUND_UP(ny, GM_SLOTS) - !!ny;
+	}
+	if (need && evac_take_spares(map, &sp, need, gfp)) {
+		map->stats.failed_evacuations++;
+		return -ENOMEM;
+	}
+
+	dst_init(map, &dst[0], tbl_bucket(t, oldi));
+	if (newbit)
+		dst_init(map, &dst[1], tbl_bucket(t, oldi + newbit));
+	for (b = ob; b; b = bkt_overflow(old, b)) {
+		u8 *top = bkt_tophash(b);
+
+		map->op_buckets++;
+		for (i = 0; i < GM_SLOTS; i++) {
+			bool y;
+
+			if (!top_live(top[i])) {
+				top[i] = GM_EVAC_EMPTY;
+				continue;
+			}
+			y = newbit && (slot_hash(map, old, b, i) & newbit);
+			evac_move(map, &dst[y], &sp, old, b, i);
+			top[i] = y ? GM_EVAC_Y : GM_EVAC_X;
+		}
+	}
+	WARN_ON_ONCE(sp.list);
+	map->op_evacuated++;
+advance:
+	if (oldi == map->evac_next)
+		gm_advance_mark(map);
+	return 0;
+}
+
+/*
+ * Go's growWork: the old bucket @hash needs, then one more to make
+ * progress.  An operation that already evacuated (an assign that finished
+ * one growth and started the next) does not go past GM_EVAC_PER_OP: the
+ * bucket it needs may stay in the old array, where reads and writes find it.
+ */
+static void gm_grow_work(struct gomap *map, u64 hash, gfp_t gfp)
+{
+	if (map->op_evacuated < GM_EVAC_PER_OP)
+		gm_evacuate(map, hash & tbl_mask(map->old_table), gfp);
+	if (map->old_table && map->op_evacuated < GM_EVAC_PER_OP)
+		gm_evacuate(map, map->evac_next, gfp);
+}
+
+static void gm_grow_worker(struct work_struct *work);
+
+/* Install @t as the new array and start moving into it (Go's hashGrow). */
+static void gm_start_growth(struct gomap *map, struct gomap_table *t, bool same_size)
+{
+	map->old_table = map->table;
+	map->table = t;
+	t->src = map->old_table;
+	refcount_inc(&t->src->refs);	/* dropped when the growth ends */
+	map->B = t->B;
+	map->same_size_grow = same_size;
+	map->evac_next = 0;
+	map->nr_overflow = 0;
+	map->bytes += t->bytes;
+	if (same_size)
+		map->stats.same_size_grows++;
+	else
+		map->stats.grows++;
+}
+
+/* The array prepared by the worker or a sleeping caller, if it has the wanted size. */
+static struct gomap_table *gm_take_ready(struct gomap *map, unsigned int shift)
+{
+	struct gomap_table *t = map->ready_table;
+
+	if (!t)
+		return NULL;
+	map->ready_table = NULL;
+	if (t->B == shift)
+		return t;
+	tbl_put(t);
+	return NULL;
+}
+
+/*
+ * Start a growth if the array for it can be had now.  Returns 0 if growth
+ * started, -EAGAIN if the lock was dropped (the caller must look again),
+ * -ENOMEM if the map goes on without growing for now.
+ */
+static int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags)
+	__must_hold(&map->lock)
+{
+	bool same_size = !over_load_factor(map->count + 1, map->B);
+	unsigned int shift = map->B + !same_size;
+	struct gomap_table *t = gm_take_ready(map, shift);
+
+	if (!t && gm_fail_injected(map)) {
+		map->stats.failed_grows++;
+		return -ENOMEM;
+	}
+	if (!t && gfpflags_allow_blocking(gfp)) {
+		spin_unlock_irqrestore(&map->lock, *flags);
+		t = tbl_alloc(map, shift, gfp | __GFP_NOWARN, false);
+		spin_lock_irqsave(&map->lock, *flags);
+		if (!t) {
+			map->stats.failed_grows++;
+			return -ENOMEM;
+		}
+		tbl_put(map->ready_table);
+		map->ready_table = t;
+		return -EAGAIN;
+	}
+	if (!t && !map->grow_work_queued) {
+		t = tbl_alloc(map, shift, gfp | __GFP_NOWARN, false);
+		if (!t) {
+			map->stats.failed_grows++;
+			map->stats.deferred_grows++;
+			map->grow_work_B = shift;
+			map->grow_work_queued = true;
+			queue_work(system_unbound_wq, &map->grow_work);
+		}
+	}
+	if (!t)
+		return -ENOMEM;
+	gm_start_growth(map, t, same_size);
+	return 0;
+}
+
+/* Prepare the next array in process context for a map that could not grow atomically. */
+static void gm_grow_worker(struct work_struct *work)
+{
+	struct gomap *map = container_of(work, struct gomap, grow_work);
+	struct gomap_table *t;
+	unsigned long flags;
+	unsigned int shift;
+	bool injected;
+
+	spin_lock_irqsave(&map->lock, flags);
+	shift = map->grow_work_B;
+	injected = gm_fail_injected(map);
+	spin_unlock_irqrestore(&map->lock, flags);
+
+	t = injected ? NULL : tbl_alloc(map, shift, GFP_KERNEL | __GFP_NOWARN, false);
+
+	spin_lock_irqsave(&map->lock, flags);
+	map->grow_work_queued = false;
+	if (!t)
+		map->stats.failed_grows++;
+	if (t && !map->ready_table) {
+		map->ready_table = t;
+		t = NULL;
+	}
+	spin_unlock_irqrestore(&map->lock, flags);
+	tbl_put(t);
+}
+
+/* ---- Assign ---- */
+
+static void *gm_spare_alloc(struct gomap *map, size_t size, gfp_t gfp, void **spare)
+{
+	void *p = *spare;
+
+	if (p) {
+		*spare = NULL;
+		return p;
+	}
+	return gm_kmalloc(map, size, gm_gfp_locked(gfp));
+}
+
+/*
+ * Store a new key in free slot @pos; allocate its out-of-line copies.
+ * Returns -ENOMEM, recording what was missing in @spare, with nothing
+ * changed.
+ */
+static int gm_store_key(struct gomap *map, struct gm_pos *pos, const struct gm_key *key,
+			gfp_t gfp, struct gm_spare *spare)
+{
+	struct gomap_table *t = pos->t;
+	void *kslot = bkt_key(t, pos->b, pos->i);
+	struct gm_blob *blob = NULL;
+	void *value = NULL;
+
+	if ((map->kind == GM_KEY_STR && key->len) || map->key_indirect) {
+		blob = gm_spare_alloc(map, sizeof(*blob) + key->len, gfp, (void **)&spare->key);
+		if (!blob) {
+			spare->need_key = sizeof(*blob) + key->len;
+			return -ENOMEM;
+		}
+		memcpy(blob->data, key->ptr, key->len);
+	}
+	if (map->value_indirect) {
+		value = gm_spare_alloc(map, map->params.value_size, gfp, &spare->value);
+		if (!value) {
+			spare->need_value = true;
+			if (blob) {
+				map->bytes -= sizeof(*blob) + key->len;
+				kfree(blob);
+			}
+			return -ENOMEM;
+		}
+		*(void **)bkt_value(t, pos->b, pos->i) = value;
+	}
+
+	if (map->kind == GM_KEY_STR) {
+		struct gm_str *s = kslot;
+
+		s->ptr = blob ? blob->data : NULL;
+		s->len = key->len;
+	} else if (map->key_indirect) {
+		*(void **)kslot = blob->data;
+	} else {
+		memcpy(kslot, key->ptr, key->len);
+	}
+	bkt_tophash(pos->b)[pos->i] = key->top;
+	map->count++;
+	return 0;
+}
+
+static void *slot_value(struct gomap_table *t, struct gm_pos *pos)
+{
+	void *v = bkt_value(t, pos->b, pos->i);
+
+	return t->value_indirect ? *(void **)v : v;
+}
+
+/* Write the value of an assign or run an update's callback on it. */
+static void gm_set_value(struct gomap *map, struct gm_pos *pos, const void *value,
+			 gomap_update_fn fn, void *arg, bool found)
+{
+	void *v = slot_value(pos->t, pos);
+	size_t size = map->params.value_size;
+
+	if (fn) {
+		if (!found)
+			memset(v, 0, size);
+		fn(v, found, arg);
+	} else if (value) {
+		memcpy(v, value, size);
+	} else {
+		memset(v, 0, size);
+	}
+	map->op_bytes += size;
+}
+
+/* Get a free slot at the end of the chain ending in @last (Go's newoverflow). */
+static int gm_new_slot(struct gomap *map, struct gomap_table *t, void *last, gfp_t gfp,
+		       struct gm_spare *spare, struct gm_pos *free)
+{
+	void *ovf = tbl_take_overflow(map, t, gm_gfp_locked(gfp), spare);
+
+	if (!ovf) {
+		spare->need_ovf = true;
+		return -ENOMEM;
+	}
+	tbl_link_overflow(map, t, last, ovf);
+	free->b = ovf;
+	free->i = 0;
+	free->t = t;
+	return 0;
+}
+
+/* Give a fresh map its first bucket (Go's mapassign step 2, makemap_small). */
+static int gm_first_table(struct gomap *map, gfp_t gfp)
+{
+	struct gomap_table *t;
+
+	if (gm_fail_injected(map))
+		return -ENOMEM;
+	t = tbl_alloc(map, map->B, gm_gfp_locked(gfp), true);
+	if (!t)
+		return -ENOMEM;
+	map->table = t;
+	map->bytes += t->bytes;
+	return 0;
+}
+
+/*
+ * Go's mapassign, with the map lock held.  Returns 0, -ENOSPC, -ENOMEM
+ * (with @spare saying what to allocate), or -EAGAIN after dropping the
+ * lock (look again).
+ */
+static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *value,
+			    gomap_update_fn fn, void *arg, gfp_t gfp, struct gm_spare *spare,
+			    unsigned long *flags)
+	__must_hold(&map->lock)
+{
+	struct gm_pos pos, free;
+	struct gomap_table *t;
+	void *b, *last;
+	int ret;
+
+	if (!map->table && gm_first_table(map, gfp))
+		return -ENOMEM;
+	gm_key_hash(map, key);
+	if (map->old_table)
+		gm_grow_work(map, key->hash, gfp);
+	b = gm_chain(map, key->hash, &t);
+	if (chain_find(map, t, b, key, &pos, &free, &last)) {
+		gm_set_value(map, &pos, value, fn, arg, true);
+		return 0;
+	}
+	if (map->params.max_entries && map->count >= map->params.max_entries)
+		return -ENOSPC;
+	if (!map->old_table && (over_load_factor(map->count + 1, map->B) ||
+				too_many_overflow(map->nr_overflow, map->B))) {
+		ret = gm_hash_grow(map, gfp, flags);
+		if (ret != -ENOMEM)
+			return -EAGAIN;	/* grown or lock dropped: the bucket moved */
+	}
+	if (!free.b && gm_new_slot(map, t, last, gfp, spare, &free))
+		return -ENOMEM;
+	ret = gm_store_key(map, &free, key, gfp, spare);
+	if (ret)
+		return ret;
+	gm_set_value(map, &free, value, fn, arg, false);
+	return 0;
+}
+
+/* Allocate what gm_assign_locked() could not get without sleeping. */
+static void gm_spare_fill(struct gomap *map, struct gm_spare *spare, gfp_t gfp)
+{
+	if (spare->need_key && !spare->key)
+		spare->key = kmalloc(spare->need_key, gfp);
+	if (spare->need_value && !spare->value)
+		spare->value = kmalloc(map->params.value_size, gfp);
+	if (spare->need_ovf && !spare->ovf)
+		spare->ovf = kmalloc(sizeof(*spare->ovf) + map->bucket_size, gfp);
+}
+
+/* The map lock is held: spares taken into the map count as its bytes there. */
+static void gm_spare_account(struct gomap *map, struct gm_spare *spare,
+			     const struct gm_spare *before)
+{
+	if (before->key && !spare->key)
+		map->bytes += spare->need_key;
+	if (before->value && !spare->value)
+		map->bytes += map->params.value_size;
+	if (before->ovf && !spare->ovf)
+		map->bytes += sizeof(*spare->ovf) + map->bucket_size;
+}
+
+static void gm_spare_free(struct gm_spare *spare)
+{
+	kfree(spare->key);
+	kfree(spare->value);
+	kfree(spare->ovf);
+}
+
+static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void *value,
+		     gomap_update_fn fn, void *arg, gfp_t gfp)
+{
+	struct gm_spare spare = { }, before;
+	bool retried = false;
+	struct gm_key key;
+	unsigned long flags;
+	int ret;
+
+	might_alloc(gfp);
+	gm_key_init(map, &key, kptr, len);
+	flags = gm_lock(map);
+	map->stats.assigns++;
+	for (;;) {
+		before = spare;
+		ret = gm_assign_locked(map, &key, value, fn, arg, gfp, &spare, &flags);
+		gm_spare_account(map, &spare, &before);
+		if (ret == -EAGAIN)
+			continue;
+		if (ret != -ENOMEM || retried || map->fail_fired || !gfpflags_allow_blocking(gfp))
+			break;
+		/* Sleep for what could not be had atomically, then look again. */
+		retried = true;
+		spin_unlock_irqrestore(&map->lock, flags);
+		gm_spare_fill(map, &spare, gfp);
+		spin_lock_irqsave(&map->lock, flags);
+		spare.need_key = 0;
+		spare.need_value = false;
+		spare.need_ovf = false;
+	}
+	gm_unlock(map, flags);
+	gm_spare_free(&spare);
+	return ret;
+}
+
+/* ---- Delete ---- */
+
+/* Free an out-of-line key; keep it until the last iterator stops if any runs. */
+static void gm_free_key(struct gomap *map, struct gomap_table *t, struct gm_pos *pos)
+{
+	size_t len;
+	const void *k = slot_key(t, pos->b, pos->i, &len);
+	struct gm_blob *blob;
+
+	if (!k || (map->kind != GM_KEY_STR && !map->key_indirect))
+		return;
+	blob = container_of(k, struct gm_blob, data);
+	map->bytes -= sizeof(*blob) + len;
+	if (map->nr_iters) {
+		blob->next = map->deferred_frees;
+		map->deferred_frees = blob;
+	} else {
+		kfree(blob);
+	}
+}
+
+/*
+ * After slot @pos became emptyOne: if nothing live follows it in the chain,
+ * turn it and the run of emptyOne slots before it into emptyRest, walking
+ * back across earlier buckets of the chain (found from @head).
+ */
+static void gm_mark_empty_rest(struct gomap_table *t, void *head, struct gm_pos *pos)
+{
+	void *b = pos->b;
+	int i = pos->i;
+
+	if (i == GM_SLOTS - 1) {
+		void *next = bkt_overflow(t, b);
+
+		if (next && bkt_tophash(next)[0] != GM_EMPTY_REST)
+			return;
+	} else if (bkt_tophash(b)[i + 1] != GM_EMPTY_REST) {
+		return;
+	}
+	for (;;) {
+		bkt_tophash(b)[i] = GM_EMPTY_REST;
+		if (i == 0) {
+			void *prev = head;
+
+			if (b == head)
+				return;
+			while (bkt_overflow(t, prev) != b)
+				prev = bkt_overflow(t, prev);
+			b = prev;
+			i = GM_SLOTS - 1;
+		} else {
+			i--;
+		}
+		if (bkt_tophash(b)[i] != GM_EMPTY_ONE)
+			return;
+	}
+}
+
+static int gm_delete(struct gomap *map, const void *kptr, size_t len)
+{
+	struct gm_pos pos;
+	struct gomap_table *t;
+	struct gm_key key;
+	unsigned long flags;
+	void *head, *last;
+	int ret = -ENOENT;
+
+	gm_key_init(map, &key, kptr, len);
+	flags = gm_lock(map);
+	map->stats.deletes++;
+	if (!map->count)
+		goto out;
+	gm_key_hash(map, &key);
+	if (map->old_table)
+		gm_grow_work(map, key.hash, GFP_NOWAIT);
+	head = gm_chain(map, key.hash, &t);
+	if (!chain_find(map, t, head, &key, &pos, NULL, &last))
+		goto out;
+	gm_free_key(map, t, &pos);
+	if (t->value_indirect) {
+		kfree(slot_value(t, &pos));
+		map->bytes -= map->params.value_size;
+	}
+	bkt_tophash(pos.b)[pos.i] = GM_EMPTY_ONE;
+	gm_mark_empty_rest(t, head, &pos);
+	if (!--map->count)
+		map->hash0 = get_random_u64();	/* Go issue 25237 */
+	ret = 0;
+out:
+	gm_unlock(map, flags);
+	return ret;
+}
+
+/* ---- Lookup ---- */
+
+static int gm_lookup(struct gomap *map, const void *kptr, size_t len, void *value)
+{
+	struct gm_pos pos;
+	struct gm_key key;
+	unsigned long flags;
+	int ret = -ENOENT;
+
+	gm_key_init(map, &key, kptr, len);
+	flags = gm_lock(map);
+	map->stats.lookups++;
+	if (gm_find(map, &key, &pos)) {
+		if (value)
+			memcpy(value, slot_value(pos.t, &pos), map->params.value_size);
+		ret = 0;
+	}
+	if (ret)
+		map->stats.misses++;
+	else
+		map->stats.hits++;
+	gm_unlock(map, flags);
+	return ret;
+}
+
+/* ---- Exported API ---- */
+
+static bool is_str(const struct gomap *map)
+{
+	return map->kind == GM_KEY_STR;
+}
+
+/**
+ * gomap_assign() - Insert or overwrite an entry (Go's m[k] = v).
+ * @map: Map with fixed-size keys.
+ * @key: Pointer to the key; key_size bytes are copied.
+ * @value: Pointer to the value (value_size bytes are copied), or NULL for zeroes.
+ * @gfp: Allocation flags for a new bucket, overflow bucket, out-of-line copy or array.
+ *
+ * If the map is growing, moves up to two old buckets forward first.  If
+ * adding the key takes the map over its load factor, starts a growth; when
+ * the bigger array cannot be allocated the entry still goes in, on an
+ * overflow bucket, and the growth is retried later.
+ *
+ * Context: Any context.  Takes and releases the map lock.  May drop the
+ * lock and sleep if @gfp allows it.
+ * Return:
+ * * 0 - the entry was stored.
+ * * -EINVAL - @map has string keys.
+ * * -ENOSPC - the key is new and the map holds max_entries entries.
+ * * -ENOMEM - out of memory; the map is unchanged.
+ */
+int gomap_assign(struct gomap *map, const void *key, const void *value, gfp_t gfp)
+{
+	if (is_str(map))
+		return -EINVAL;
+	return gm_assign(map, key, map->params.key_size, value, NULL, NULL, gfp);
+}
+EXPORT_SYMBOL_GPL(gomap_assign);
+
+/**
+ * gomap_assign_str() - Insert or overwrite an entry with a byte-string key.
+ * @map: Map created with key_size GOMAP_KEY_STRING.
+ * @key: The key bytes; the map keeps its own copy.
+ * @len: Key length, 0 to GOMAP_MAX_STR_LEN.
+ * @value: Pointer to the value, or NULL for zeroes.
+ * @gfp: Allocation flags.
+ *
+ * As gomap_assign().
+ *
+ * Context: Any context.  Takes and releases the map lock.  May drop the
+ * lock and sleep if @gfp allows it.
+ * Return:
+ * * 0 - the entry was stored.
+ * * -EINVAL - @map has fixed-size keys, or @len is too long.
+ * * -ENOSPC - the key is new and the map holds max_entries entries.
+ * * -ENOMEM - out of memory; the map is unchanged.
+ */
+int gomap_assign_str(struct gomap *map, const char *key, size_t len, const void *value,
+		     gfp_t gfp)
+{
+	if (!is_str(map) || len > GOMAP_MAX_STR_LEN)
+		return -EINVAL;
+	return gm_assign(map, key, len, value, NULL, NULL, gfp);
+}
+EXPORT_SYMBOL_GPL(gomap_assign_str);
+
+/**
+ * gomap_update() - Read-modify-write one value under the map lock.
+ * @map: Map with fixed-size keys.
+ * @key: Pointer to the key.
+ * @fn: Called with the value, whether the key was there, and @arg.
+ * @arg: Passed to @fn.
+ * @gfp: Allocation flags, as for gomap_assign().
+ *
+ * Go's m[k] op= x: a missing key is first added with a zeroed value.  @fn
+ * runs with the map lock held and interrupts off; it must not sleep or
+ * call into @map.
+ *
+ * Context: Any context.  Takes and releases the map lock.  May drop the
+ * lock and sleep if @gfp allows it.
+ * Return:
+ * * 0 - @fn ran.
+ * * -EINVAL - @map has string keys.
+ * * -ENOSPC - the key is new and the map is full.
+ * * -ENOMEM - out of memory; the map is unchanged and @fn did not run.
+ */
+int gomap_update(struct gomap *map, const void *key, gomap_update_fn fn, void *arg, gfp_t gfp)
+{
+	if (is_str(map) || !fn)
+		return -EINVAL;
+	return gm_assign(map, key, map->params.key_size, NULL, fn, arg, gfp);
+}
+EXPORT_SYMBOL_GPL(gomap_update);
+
+/**
+ * gomap_update_str() - gomap_update() for a byte-string key.
+ * @map: Map with string keys.
+ * @key: The key bytes.
+ * @len: Key length.
+ * @fn: Called with the value under the map lock.
+ * @arg: Passed to @fn.
+ * @gfp: Allocation flags.
+ *
+ * Context: Any context.  Takes and releases the map lock.  May drop the
+ * lock and sleep if @gfp allows it.
+ * Return: As gomap_update(); -EINVAL also for a fixed-key map or a too long key.
+ */
+int gomap_update_str(struct gomap *map, const char *key, size_t len, gomap_update_fn fn,
+		     void *arg, gfp_t gfp)
+{
+	if (!is_str(map) || !fn || len > GOMAP_MAX_STR_LEN)
+		return -EINVAL;
+	return gm_assign(map, key, len, NULL, fn, arg, gfp);
+}
+EXPORT_SYMBOL_GPL(gomap_update_str);
+
+/**
+ * gomap_lookup() - Find an entry (Go's v, ok := m[k]).
+ * @map: Map with fixed-size keys.
+ * @key: Pointer to the key.
+ * @value: Receives a copy of the value; may be NULL to test presence.
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ * Return:
+ * * 0 - found; the value was copied.
+ * * -ENOENT - no such key.
+ * * -EINVAL - @map has string keys.
+ */
+int gomap_lookup(struct gomap *map, const void *key, void *value)
+{
+	if (is_str(map))
+		return -EINVAL;
+	return gm_lookup(map, key, map->params.key_size, value);
+}
+EXPORT_SYMBOL_GPL(gomap_lookup);
+
+/**
+ * gomap_lookup_str() - Find an entry by byte-string key.
+ * @map: Map with string keys.
+ * @key: The key bytes.
+ * @len: Key length.
+ * @value: Receives a copy of the value; may be NULL.
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ * Return:
+ * * 0 - found.
+ * * -ENOENT - no such key.
+ * * -EINVAL - @map has fixed-size keys, or @len is too long.
+ */
+int gomap_lookup_str(struct gomap *map, const char *key, size_t len, void *value)
+{
+	if (!is_str(map) || len > GOMAP_MAX_STR_LEN)
+		return -EINVAL;
+	return gm_lookup(map, key, len, value);
+}
+EXPORT_SYMBOL_GPL(gomap_lookup_str);
+
+/**
+ * gomap_delete() - Remove an entry (Go's delete(m, k)).
+ * @map: Map with fixed-size keys.
+ * @key: Pointer to the key.
+ *
+ * Moves up to two old buckets forward if the map is growing, allocating
+ * nothing that could fail the delete.  When the map becomes empty its hash
+ * seed is drawn anew, as Go does.
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ * Return:
+ * * 0 - removed.
+ * * -ENOENT - no such key.
+ * * -EINVAL - @map has string keys.
+ */
+int gomap_delete(struct gomap *map, const void *key)
+{
+	if (is_str(map))
+		return -EINVAL;
+	return gm_delete(map, key, map->params.key_size);
+}
+EXPORT_SYMBOL_GPL(gomap_delete);
+
+/**
+ * gomap_delete_str() - Remove an entry by byte-string key.
+ * @map: Map with string keys.
+ * @key: The key bytes.
+ * @len: Key length.
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ * Return:
+ * * 0 - removed.
+ * * -ENOENT - no such key.
+ * * -EINVAL - @map has fixed-size keys, or @len is too long.
+ */
+int gomap_delete_str(struct gomap *map, const char *key, size_t len)
+{
+	if (!is_str(map) || len > GOMAP_MAX_STR_LEN)
+		return -EINVAL;
+	return gm_delete(map, key, len);
+}
+EXPORT_SYMBOL_GPL(gomap_delete_str);
+
+/**
+ * gomap_len() - Number of entries (Go's len(m)).
+ * @map: The map.
+ *
+ * Context: Any context.  Lockless; the answer may be stale at once.
+ * Return: The number of entries.
+ */
+unsigned long gomap_len(struct gomap *map)
+{
+	return READ_ONCE(map->count);	/* races with writers by design */
+}
+EXPORT_SYMBOL_GPL(gomap_len);
+
+/* Free blobs deferred for iterators once none is left; called with the list detached. */
+static struct gm_blob *gm_detach_deferred(struct gomap *map)
+{
+	struct gm_blob *list = NULL;
+
+	if (!map->nr_iters) {
+		list = map->deferred_frees;
+		map->deferred_frees = NULL;
+	}
+	return list;
+}
+
+/* Forget every entry and array; the tables free their entries when unpinned. */
+static void gm_reset(struct gomap *map)
+{
+	bool owns = map->count && (is_str(map) || map->key_indirect || map->value_indirect);
+
+	gm_drop_table(map, map->table, owns);
+	gm_drop_table(map, map->old_table, owns);
+	map->table = NULL;
+	map->old_table = NULL;
+	map->count = 0;
+	map->B = 0;
+	map->nr_overflow = 0;
+	map->same_size_grow = false;
+	map->evac_next = 0;
+	map->clear_seq++;
+	map->hash0 = get_random_u64();
+}
+
+/**
+ * gomap_clear() - Remove every entry (Go's clear(m) / mapclear).
+ * @map: The map.
+ *
+ * Unlike Go's mapclear, which zeroes the array in place, the array is
+ * dropped and the map starts again from one bucket: clearing in place is
+ * work proportional to the map's size under the lock.  The old arrays and
+ * the entries' out-of-line memory are freed after an RCU grace period.
+ * Iterators in progress end at their next step.
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ */
+void gomap_clear(struct gomap *map)
+{
+	struct gm_blob *deferred;
+	unsigned long flags;
+
+	flags = gm_lock(map);
+	gm_reset(map);
+	deferred = gm_detach_deferred(map);
+	gm_unlock(map, flags);
+	blob_free_list(deferred);
+}
+EXPORT_SYMBOL_GPL(gomap_clear);
+
+/**
+ * gomap_stats() - Take a consistent snapshot of a map's state and counters.
+ * @map: The map.
+ * @stats: Filled in.
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ */
+void gomap_stats(struct gomap *map, struct gomap_stats *stats)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	*stats = map->stats;
+	stats->count = map->count;
+	stats->B = map->B;
+	stats->noverflow = map->nr_overflow;
+	stats->overflow_buckets = (map->table ? map->table->nr_overflow : 0) +
+				  (map->old_table ? map->old_table->nr_overflow : 0);
+	stats->growing = !!map->old_table;
+	stats->same_size_growing = map->same_size_grow;
+	stats->nevacuate = map->evac_next;
+	stats->bytes = map->bytes;
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+EXPORT_SYMBOL_GPL(gomap_stats);
+
+/**
+ * gomap_params() - The shape a map was created with.
+ * @map: The map.
+ *
+ * Context: Any context.
+ * Return: The parameters; valid as long as @map is.
+ */
+const struct gomap_params *gomap_params(const struct gomap *map)
+{
+	return &map->params;
+}
+EXPORT_SYMBOL_GPL(gomap_params);
+
+/* ---- Create and destroy ---- */
+
+static int gm_check_params(const struct gomap_params *p)
+{
+	if (!p || p->key_size > GOMAP_MAX_KEY_SIZE || p->value_size > GOMAP_MAX_VALUE_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+/* Choose the fast path and the bucket layout from the key and value sizes. */
+static void gm_set_shape(struct gomap *map)
+{
+	unsigned int ks = map->params.key_size, vs = map->params.value_size;
+
+	if (ks == GOMAP_KEY_STRING)
+		map->kind = GM_KEY_STR;
+	else if (ks == sizeof(u32))
+		map->kind = GM_KEY_U32;
+	else if (ks == sizeof(u64))
+		map->kind = GM_KEY_U64;
+	else
+		map->kind = GM_KEY_MEM;
+	map->key_indirect = ks > GM_MAX_INLINE;
+	map->value_indirect = vs > GM_MAX_INLINE;
+	if (map->kind == GM_KEY_STR)
+		map->key_slot = sizeof(struct gm_str);
+	else
+		map->key_slot = map->key_indirect ? sizeof(void *) : ks;
+	map->value_slot = map->value_indirect ? sizeof(void *) : vs;
+	map->value_off = GM_SLOTS + ALIGN(GM_SLOTS * map->key_slot, 8);
+	map->bucket_size = map->value_off + ALIGN(GM_SLOTS * map->value_slot, 8) +
+			   sizeof(void *);
+}
+
+/**
+ * gomap_create() - Create a map (Go's makemap / makemap_small).
+ * @params: Key and value sizes, size hint and entry limit; copied.
+ * @gfp: Allocation flags for the map and, when @params->hint asks for more
+ *       than one bucket, its first bucket array.
+ *
+ * A hint of at most 8 entries allocates no bucket until the first assign.
+ * Larger hints allocate the smallest array that holds them within the load
+ * factor.  Each map gets its own random hash seed.
+ *
+ * Context: Any context if @gfp does not sleep; process context otherwise.
+ * Return: The map, ERR_PTR(-EINVAL) for bad @params, or ERR_PTR(-ENOMEM).
+ */
+struct gomap *gomap_create(const struct gomap_params *params, gfp_t gfp)
+{
+	struct gomap *map;
+	unsigned int shift = 0;
+
+	if (gm_check_params(params))
+		return ERR_PTR(-EINVAL);
+	might_alloc(gfp);
+	map = kzalloc(sizeof(*map), gfp);
+	if (!map)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&map->lock);
+	INIT_WORK(&map->grow_work, gm_grow_worker);
+	map->params = *params;
+	gm_set_shape(map);
+	map->hash0 = get_random_u64();
+	while (over_load_factor(params->hint, shift))
+		shift++;
+	map->B = shift;
+	if (shift) {
+		map->table = tbl_alloc(map, shift, gfp | __GFP_NOWARN, true);
+		if (!map->table) {
+			kfree(map);
+			return ERR_PTR(-ENOMEM);
+		}
+		map->bytes = map->table->bytes;
+	}
+	return map;
+}
+EXPORT_SYMBOL_GPL(gomap_create);
+
+/**
+ * gomap_destroy() - Free a map and everything in it.
+ * @map: The map, or NULL.  No other call on it may run or follow, and no
+ *       iterator may be live.
+ *
+ * Waits for a pending growth worker.  The arrays are freed after an RCU
+ * grace period.
+ *
+ * Context: Process context.  May sleep.
+ */
+void gomap_destroy(struct gomap *map)
+{
+	struct gm_blob *deferred;
+	unsigned long flags;
+
+	if (!map)
+		return;
+	might_sleep();
+	cancel_work_sync(&map->grow_work);
+	spin_lock_irqsave(&map->lock, flags);
+	WARN_ON_ONCE(map->nr_iters);
+	gm_reset(map);
+	tbl_put(map->ready_table);
+	map->ready_table = NULL;
+	deferred = map->deferred_frees;
+	map->deferred_frees = NULL;
+	spin_unlock_irqrestore(&map->lock, flags);
+	blob_free_list(deferred);
+	kfree(map);
+}
+EXPORT_SYMBOL_GPL(gomap_destroy);
+
+/* ---- Iteration: mapiterinit, mapiternext ---- */
+
+/* Make @t the table @it->bptr lives in, holding a reference on it. */
+static void iter_pin_walk(struct gomap_iter *it, struct gomap_table *t)
+{
+	if (t == it->walk_table)
+		return;
+	refcount_inc(&t->refs);
+	tbl_put(it->walk_table);
+	it->walk_table = t;
+}
+
+/*
+ * Start the chain of bucket @it->bucket.  An iterator that began during
+ * the growth still in progress walks the old bucket while it is not
+ * evacuated, keeping only the entries bound for this bucket.
+ * Returns false when the walk has come round to its start.
+ */
+static bool iter_next_bucket(struct gomap *map, struct gomap_iter *it)
+{
+	struct gomap_table *t = it->table, *old = map->old_table;
+	void *b = NULL;
+
+	if (it->bucket == it->start_bucket && it->wrapped)
+		return false;
+	it->check_bucket = GM_NO_CHECK;
+	if (old && it->B == map->B) {
+		void *ob = tbl_bucket(old, it->bucket & tbl_mask(old));
+
+		if (!bkt_evacuated(ob)) {
+			t = old;
+			b = ob;
+			if (!map->same_size_grow)
+				it->check_bucket = it->bucket;
+		}
+	}
+	if (!b)
+		b = tbl_bucket(t, it->bucket);
+	iter_pin_walk(it, t);
+	it->bptr = b;
+	it->slot = 0;
+	if (++it->bucket == tbl_size(it->table)) {
+		it->bucket = 0;
+		it->wrapped = true;
+	}
+	return true;
+}
+
+/* Copy out the entry at @pos; returns its key length or -E2BIG. */
+static int iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_t key_size,
+			 void *value)
+{
+	size_t len;
+	const void *k = slot_key(pos->t, pos->b, pos->i, &len);
+
+	if (key && len > key_size)
+		return -E2BIG;
+	if (key && len)
+		memcpy(key, k, len);
+	if (value)
+		memcpy(value, slot_value(pos->t, pos), map->params.value_size);
+	return len;
+}
+
+/*
+ * Scan the rest of bucket @it->bptr.  Returns 1 with the key length in
+ * @len when an entry was copied out, 0 when the bucket has no more, or
+ * -E2BIG without moving on.
+ */
+static int iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key,
+			    size_t key_size, void *value, int *len)
+{
+	struct gomap_table *t = it->walk_table;
+	void *b = it->bptr;
+
+	for (; it->slot < GM_SLOTS; it->slot++) {
+		unsigned int i = (it->slot + it->offset) & (GM_SLOTS - 1);
+		struct gm_pos pos = { .b = b, .i = i, .t = t };
+		u8 top = bkt_tophash(b)[i];
+
+		if (top_empty(top) || top == GM_EVAC_EMPTY)
+			continue;
+		if (it->check_bucket != GM_NO_CHECK &&
+		    (slot_hash(map, t, b, i) & tbl_mask(it->table)) != it->check_bucket)
+			continue;
+		if (top == GM_EVAC_X || top == GM_EVAC_Y) {
+			/* Moved since the walk began: the current map has the truth. */
+			struct gm_key k;
+			size_t klen;
+			const void *kp = slot_key(t, b, i, &klen);
+
+			gm_key_init(map, &k, kp, klen);
+			if (!gm_find(map, &k, &pos))
+				continue;	/* deleted meanwhile */
+		}
+		*len = iter_copy_out(map, &pos, key, key_size, value);
+		if (*len < 0)
+			return *len;
+		it->slot++;
+		return 1;
+	}
+	return 0;
+}
+
+/**
+ * gomap_iter_start() - Begin a walk over a map (Go's mapiterinit).
+ * @it: Iterator to set up; caller-owned, e.g. on the stack.
+ * @map: The map.
+ *
+ * Picks a random start bucket and slot offset, so no two walks need agree
+ * on the order.  Must be paired with gomap_iter_stop().
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ */
+void gomap_iter_start(struct gomap_iter *it, struct gomap *map)
+{
+	unsigned long flags;
+	u64 r;
+
+	memset(it, 0, sizeof(*it));
+	it->map = map;
+	flags = gm_lock(map);
+	map->nr_iters++;
+	it->clear_seq = map->clear_seq;
+	if (!map->table || !map->count) {
+		it->done = true;
+		goto out;
+	}
+	it->table = map->table;
+	refcount_inc(&it->table->refs);
+	it->B = it->table->B;
+	r = get_random_u64();
+	it->start_bucket = r & tbl_mask(it->table);
+	it->offset = (r >> it->B) & (GM_SLOTS - 1);
+	it->bucket = it->start_bucket;
+out:
+	gm_unlock(map, flags);
+}
+EXPORT_SYMBOL_GPL(gomap_iter_start);
+
+/**
+ * gomap_iter_next() - Return the next entry of a walk (Go's mapiternext).
+ * @it: Iterator from gomap_iter_start().
+ * @key: Receives the key; may be NULL.
+ * @key_size: Size of @key's buffer.
+ * @value: Receives the value; may be NULL.
+ *
+ * Every entry present for the whole walk is returned exactly once, even if
+ * the map grows between calls; deleted entries are not returned; entries
+ * added during the walk may or may not be.  The map lock is dropped
+ * between calls and every few buckets within one, so a call holds it for
+ * bounded time.  After gomap_clear() the walk ends.
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ * Return:
+ * * >= 0 - the key length; key and value were copied.
+ * * -ENOENT - the walk is over.
+ * * -E2BIG - the key is longer than @key_size; call again with a bigger
+ *   buffer, the walk has not moved on.
+ */
+int gomap_iter_next(struct gomap_iter *it, void *key, size_t key_size, void *value)
+{
+	struct gomap *map = it->map;
+	unsigned int budget = GM_ITER_BATCH;
+	unsigned long flags;
+	int ret, len = 0;
+
+	flags = gm_lock(map);
+	for (;;) {
+		if (it->done || it->clear_seq != map->clear_seq) {
+			it->done = true;
+			ret = -ENOENT;
+			break;
+		}
+		if (!it->bptr) {
+			if (!budget--) {
+				/* Let writers and interrupts in. */
+				gm_unlock(map, flags);
+				budget = GM_ITER_BATCH;
+				flags = gm_lock(map);
+				continue;
+			}
+			if (!iter_next_bucket(map, it)) {
+				it->done = true;
+				ret = -ENOENT;
+				break;
+			}
+		}
+		ret = iter_scan_bucket(map, it, key, key_size, value, &len);
+		if (ret)
+			break;
+		it->bptr = bkt_overflow(it->walk_table, it->bptr);
+		it->slot = 0;
+	}
+	gm_unlock(map, flags);
+	return ret > 0 ? len : ret;
+}
+EXPORT_SYMBOL_GPL(gomap_iter_next);
+
+/**
+ * gomap_iter_stop() - End a walk and release what it pinned.
+ * @it: Iterator from gomap_iter_start().
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ */
+void gomap_iter_stop(struct gomap_iter *it)
+{
+	struct gomap *map = it->map;
+	struct gm_blob *deferred;
+	unsigned long flags;
+
+	if (!map)
+		return;
+	flags = gm_lock(map);
+	tbl_put(it->walk_table);
+	tbl_put(it->table);
+	map->nr_iters--;
+	deferred = gm_detach_deferred(map);
+	gm_unlock(map, flags);
+	blob_free_list(deferred);
+	memset(it, 0, sizeof(*it));
+}
+EXPORT_SYMBOL_GPL(gomap_iter_stop);
+
+/* ---- Test hooks, for gomap_kunit.ko only ---- */
+
+/* Check one chain of @t (bucket @idx); count its live entries and overflow buckets. */
+static int check_chain(struct gomap *map, struct gomap_table *t, unsigned long idx,
+		       unsigned long *live, unsigned long *nr_overflow)
+{
+	void *head = tbl_bucket(t, idx), *b, *b2;
+	bool rest = false;
+	unsigned int i, j;
+
+	for (b = head; b; b = bkt_overflow(t, b)) {
+		*nr_overflow += b != head;
+		for (i = 0; i < GM_SLOTS; i++) {
+			u8 top = bkt_tophash(b)[i];
+			struct gm_key key;
+			size_t len;
+			u64 hash;
+
+			if (rest && top != GM_EMPTY_REST) {
+				pr_err("gomap: bucket %lu: slot %u follows emptyRest\n", idx, i);
+				return -EUCLEAN;
+			}
+			rest = top == GM_EMPTY_REST;
+			if (!top_live(top)) {
+				if (top != GM_EMPTY_ONE && top != GM_EMPTY_REST) {
+					pr_err("gomap: bucket %lu: state %u in a live bucket\n",
+					       idx, top);
+					return -EUCLEAN;
+				}
+				continue;
+			}
+			hash = slot_hash(map, t, b, i);
+			if (gm_tophash(hash) != top || (hash & tbl_mask(t)) != idx) {
+				pr_err("gomap: bucket %lu slot %u: tophash or bucket disagrees with hash\n",
+				       idx, i);
+				return -EUCLEAN;
+			}
+			(*live)++;
+			gm_key_init(map, &key, slot_key(t, b, i, &len), len);
+			key.top = top;
+			for (b2 = b, j = i + 1; b2; b2 = bkt_overflow(t, b2), j = 0) {
+				for (; j < GM_SLOTS; j++) {
+					if (bkt_tophash(b2)[j] == top &&
+					    slot_key_equal(t, b2, j, &key)) {
+						pr_err("gomap: bucket %lu: duplicate key\n", idx);
+						return -EUCLEAN;
+					}
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_table(struct gomap *map, struct gomap_table *t, bool old, unsigned long *live)
+{
+	unsigned long idx, nr_overflow = 0;
+	int ret;
+
+	for (idx = 0; idx < tbl_size(t); idx++) {
+		if (!tbl_bucket_ready(t, idx))
+			continue;
+		if (old && bkt_evacuated(tbl_bucket(t, idx)))
+			continue;
+		if (old && idx < map->evac_next) {
+			pr_err("gomap: old bucket %lu below nevacuate not evacuated\n", idx);
+			return -EUCLEAN;
+		}
+		ret = check_chain(map, t, idx, live, &nr_overflow);
+		if (ret)
+			return ret;
+	}
+	if (!t->src && !old && nr_overflow != t->nr_overflow) {
+		pr_err("gomap: %lu overflow buckets linked, %lu counted\n", nr_overflow,
+		       t->nr_overflow);
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+/**
+ * gomap_test_check() - Check every invariant of a map.
+ * @map: The map.
+ *
+ * Context: Any context.  Takes the map lock for time proportional to the map.
+ * Return: 0, or -EUCLEAN after printing what is wrong.
+ */
+VISIBLE_IF_KUNIT int gomap_test_check(struct gomap *map)
+{
+	unsigned long flags, live = 0;
+	int ret = 0;
+
+	spin_lock_irqsave(&map->lock, flags);
+	if (map->table)
+		ret = check_table(map, map->table, false, &live);
+	if (!ret && map->old_table)
+		ret = check_table(map, map->old_table, true, &live);
+	if (!ret && live != map->count) {
+		pr_err("gomap: count %lu but %lu live entries\n", map->count, live);
+		ret = -EUCLEAN;
+	}
+	if (!ret && map->table && map->table->B != map->B)
+		ret = -EUCLEAN;
+	spin_unlock_irqrestore(&map->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_check);
+
+/**
+ * gomap_test_set_seed() - Set an empty map's hash seed, so tests can choose keys by hash.
+ * @map: The map; must be empty.
+ * @seed: The new hash0.
+ */
+VISIBLE_IF_KUNIT void gomap_test_set_seed(struct gomap *map, u64 seed)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	if (!WARN_ON_ONCE(map->count))
+		map->hash0 = seed;
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_set_seed);
+
+/**
+ * gomap_test_hash() - The hash the map gives a key now.
+ * @map: The map.
+ * @key: Key bytes.
+ * @len: Key length.
+ *
+ * Return: xxh64(@key, @len, hash0).
+ */
+VISIBLE_IF_KUNIT u64 gomap_test_hash(struct gomap *map, const void *key, size_t len)
+{
+	return gm_hash(map, key, len);
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_hash);
+
+/**
+ * gomap_test_fail_alloc() - Make the @nth allocation from now fail.
+ * @map: The map.
+ * @nth: 1 for the next one; 0 turns injection off; UINT_MAX fails them all.
+ */
+VISIBLE_IF_KUNIT void gomap_test_fail_alloc(struct gomap *map, unsigned int nth)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	map->fail_nth = nth;
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_fail_alloc);
+
+/**
+ * gomap_test_tophash() - Read one tophash byte of the current array.
+ * @map: The map.
+ * @bucket: Bucket index.
+ * @depth: Overflow links to follow from the bucket.
+ * @slot: Slot index.
+ *
+ * Return: The byte, or -ENOENT if there is no such initialised bucket.
+ */
+VISIBLE_IF_KUNIT int gomap_test_tophash(struct gomap *map, unsigned long bucket,
+					unsigned int depth, unsigned int slot)
+{
+	struct gomap_table *t;
+	unsigned long flags;
+	int ret = -ENOENT;
+	void *b;
+
+	spin_lock_irqsave(&map->lock, flags);
+	t = map->table;
+	if (!t || bucket >= tbl_size(t) || slot >= GM_SLOTS || !tbl_bucket_ready(t, bucket))
+		goto out;
+	for (b = tbl_bucket(t, bucket); b && depth; depth--)
+		b = bkt_overflow(t, b);
+	if (b)
+		ret = bkt_tophash(b)[slot];
+out:
+	spin_unlock_irqrestore(&map->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_tophash);
+
+/**
+ * gomap_test_grow_step() - Evacuate the next old bucket, as a write would.
+ * @map: The map.
+ * @gfp: Allocation flags for the destination's overflow buckets.
+ *
+ * Return: 1 if a growth was in progress, 0 if not, -ENOMEM if the
+ * evacuation could not get its overflow buckets.
+ */
+VISIBLE_IF_KUNIT int gomap_test_grow_step(struct gomap *map, gfp_t gfp)
+{
+	unsigned long flags;
+	int ret = 0;
+
+	flags = gm_lock(map);
+	if (map->old_table)
+		ret = gm_evacuate(map, map->evac_next, gfp) ?: 1;
+	gm_unlock(map, flags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_grow_step);

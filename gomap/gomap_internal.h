@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gomap internals: the hmap and bmap layout, tophash states and constants
+ * shared by the core, the KUnit suite and the userspace harness.
+ * Client modules include gomap.h only.
+ */
+#ifndef _GOMAP_INTERNAL_H
+#define _GOMAP_INTERNAL_H
+
+#include <linux/bits.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "gomap.h"
+
+#define GM_SLOTS_BITS		3			/* Go's bucketCntBits */
+#define GM_SLOTS		BIT(GM_SLOTS_BITS)	/* Go's bucketCnt */
+#define GM_LOAD_NUM		13			/* Go's loadFactorNum */
+#define GM_LOAD_DEN		2			/* Go's loadFactorDen */
+#define GM_MAX_INLINE		128	/* Go's maxKeySize / maxElemSize */
+#define GM_MAX_B		(BITS_PER_LONG - 8)
+
+/* Slot states kept in the tophash byte (Go's names). */
+enum {
+	GM_EMPTY_REST = 0,	/* emptyRest: this and every later slot of the chain empty */
+	GM_EMPTY_ONE = 1,	/* emptyOne: this slot is empty */
+	GM_EVAC_X = 2,		/* evacuatedX: moved to the first half of the new array */
+	GM_EVAC_Y = 3,		/* evacuatedY: moved to the second half */
+	GM_EVAC_EMPTY = 4,	/* evacuatedEmpty: empty, and the bucket is evacuated */
+	GM_MIN_TOPHASH = 5,	/* minTopHash: smallest tophash of a filled slot */
+};
+
+/* How keys are compared, chosen at gomap_create() (Go's mapaccess*_fast*). */
+enum gm_key_kind {
+	GM_KEY_U32,		/* mapaccess1_fast32 */
+	GM_KEY_U64,		/* mapaccess1_fast64 */
+	GM_KEY_STR,		/* mapaccess1_faststr */
+	GM_KEY_MEM,		/* mapaccess1: memcmp of key_size bytes, maybe out of line */
+};
+
+/*
+ * A byte-string key slot: Go's string header.  @ptr is map-owned memory;
+ * an empty string has a NULL @ptr.
+ */
+struct gm_str {
+	const u8 *ptr;
+	size_t len;
+};
+
+/*
+ * struct gomap_table - One bucket array: Go's h.buckets or h.oldbuckets,
+ * together with the overflow bookkeeping Go keeps in h.extra.
+ *
+ * The 2^B buckets are followed by a reserve of preallocated overflow buckets
+ * (Go's extra.nextOverflow); @reserve_next and @reserve_end index it, so no
+ * sentinel is needed.  Overflow buckets allocated one by one are linked on
+ * @overflow_list (Go's extra.overflow) so the table can free them.
+ *
+ * Tables are reference counted: the map holds one for each of its current
+ * and old tables, a table being filled holds one on its source, and every
+ * iterator holds one for each table it walks.  The last reference frees the
+ * table after an RCU grace period, never under the map lock.  Buckets of a
+ * table being filled are initialised only once their source bucket is
+ * evacuated (see DOC: Growth in gomap_core.c).
+ */
+struct gomap_table {
+	void *buckets;
+	unsigned int B;
+	refcount_t refs;
+	unsigned long reserve_next;
+	unsigned long reserve_end;
+	void *overflow_list;
+	unsigned long nr_overflow;	/* overflow buckets linked into chains */
+	size_t bytes;
+	struct gomap_table *src;	/* while being filled: the old table; pinned */
+	bool owns_entries;		/* dropped with live entries: free them too */
+
+	/* The map's shape, copied so a table can be freed without its map. */
+	enum gm_key_kind kind;
+	bool key_indirect;
+	bool value_indirect;
+	unsigned int key_size;
+	unsigned int key_slot;
+	unsigned int value_slot;
+	unsigned int value_off;
+	unsigned int bucket_size;
+
+	struct rcu_head rcu;
+};
+
+/*
+ * struct gomap - The map header: Go's hmap.  Every field but the
+ * immutable shape is protected by @lock, which stands in for Go's
+ * hashWriting flag.
+ */
+struct gomap {
+	spinlock_t lock;	/* serialises every access to the fields below */
+
+	/* Shape, immutable after gomap_create(). */
+	struct gomap_params params;
+	enum gm_key_kind kind;
+	bool key_indirect;	/* Go's indirectkey */
+	bool value_indirect;	/* Go's indirectelem */
+	unsigned int key_slot;	/* bytes a key takes in a bucket */
+	unsigned int value_slot;
+	unsigned int value_off;	/* offset of the values in a bucket */
+	unsigned int bucket_size;
+
+	unsigned long count;		/* Go's count */
+	unsigned int B;			/* Go's B */
+	u16 nr_overflow;		/* Go's noverflow */
+	bool same_size_grow;		/* Go's sameSizeGrow flag */
+	u64 hash0;			/* Go's hash0 */
+	struct gomap_table *table;	/* Go's buckets */
+	struct gomap_table *old_table;	/* Go's oldbuckets */
+	unsigned long evac_next;	/* Go's nevacuate */
+
+	unsigned int nr_iters;		/* live iterators; Go's iterator flags */
+	unsigned long clear_seq;	/* bumped by gomap_clear() */
+	void *deferred_frees;		/* out-of-line keys kept for iterators */
+
+	/* Growth deferred to process context (no Go counterpart). */
+	struct gomap_table *ready_table;
+	unsigned int grow_work_B;
+	bool grow_work_queued;
+	struct work_struct grow_work;
+
+	/* Per-operation work accounting, reset at each operation. */
+	unsigned int op_evacuated;
+	unsigned int op_buckets;
+	size_t op_bytes;
+
+	struct gomap_stats stats;	/* counters and maxima; the rest filled on read */
+	size_t bytes;
+
+	unsigned int fail_nth;		/* test hook: fail the nth allocation from now */
+	bool fail_fired;		/* the hook failed an allocation in this operation */
+};
+
+/* The debugfs operator interface (gomap_debugfs.c), set up by module init. */
+#ifdef CONFIG_DEBUG_FS
+int gomap_debugfs_init(void);
+void gomap_debugfs_exit(void);
+#else
+static inline int gomap_debugfs_init(void) { return 0; }
+static inline void gomap_debugfs_exit(void) { }
+#endif
+
+/* Test-only entry points, exported to the KUnit module only. */
+void gomap_test_set_seed(struct gomap *map, u64 seed);
+u64 gomap_test_hash(struct gomap *map, const void *key, size_t len);
+void gomap_test_fail_alloc(struct gomap *map, unsigned int nth);
+int gomap_test_check(struct gomap *map);
+int gomap_test_tophash(struct gomap *map, unsigned long bucket, unsigned int depth,
+		       unsigned int slot);
+int gomap_test_grow_step(struct gomap *map, gfp_t gfp);
+
+#endif /* _GOMAP_INTERNAL_H */
