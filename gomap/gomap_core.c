@@ -279,22 +279,27 @@ static void gm_key_hash(struct gomap *map, struct gm_key *key)
 
 /* ---- Allocation ---- */
 
-/* Test hook: does the allocation about to be made fail on purpose? */
-static bool gm_fail_injected(struct gomap *map)
+/*
+ * Does the allocation about to be made fail on purpose?  Asks the per-map
+ * test hook, then the fail_gomap fault-injection attribute.
+ */
+static bool gm_fail_injected(struct gomap *map, size_t size)
 {
-	if (likely(!map->fail_nth))
-		return false;
-	if (map->fail_nth != UINT_MAX && --map->fail_nth)
-		return false;
-	map->fail_fired = true;
-	return true;
+	bool fail;
+
+	if (unlikely(map->fail_nth))
+		fail = map->fail_nth == UINT_MAX || !--map->fail_nth;
+	else
+		fail = gomap_should_fail(size);
+	map->fail_fired |= fail;
+	return fail;
 }
 
 static void *gm_kmalloc(struct gomap *map, size_t size, gfp_t gfp)
 {
 	void *p;
 
-	if (gm_fail_injected(map))
+	if (gm_fail_injected(map, size))
 		return NULL;
 	p = kmalloc(size, gfp);
 	if (p)
@@ -899,7 +904,7 @@ static int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags)
 	unsigned int shift = map->B + !same_size;
 	struct gomap_table *t = gm_take_ready(map, shift);
 
-	if (!t && gm_fail_injected(map)) {
+	if (!t && gm_fail_injected(map, PAGE_SIZE)) {
 		map->stats.failed_grows++;
 		return -ENOMEM;
 	}
@@ -942,7 +947,7 @@ static void gm_grow_worker(struct work_struct *work)
 
 	spin_lock_irqsave(&map->lock, flags);
 	shift = map->grow_work_B;
-	injected = gm_fail_injected(map);
+	injected = gm_fail_injected(map, PAGE_SIZE);
 	spin_unlock_irqrestore(&map->lock, flags);
 
 	t = injected ? NULL : tbl_alloc(map, shift, GFP_KERNEL | __GFP_NOWARN, false);
@@ -1069,7 +1074,7 @@ static int gm_first_table(struct gomap *map, gfp_t gfp)
 {
 	struct gomap_table *t;
 
-	if (gm_fail_injected(map))
+	if (gm_fail_injected(map, map->bucket_size))
 		return -ENOMEM;
 	t = tbl_alloc(map, map->B, gm_gfp_locked(gfp), true);
 	if (!t)

@@ -148,6 +148,26 @@ static inline int gomap_debugfs_init(void) { return 0; }
 static inline void gomap_debugfs_exit(void) { }
 #endif
 
+/*
+ * Fault injection through the kernel's framework: /sys/kernel/debug/fail_gomap/
+ * (probability, interval, times, task-filter, ...; see
+ * Documentation/fault-injection/fault-injection.rst).  Every allocation the
+ * map makes asks it first, as slab allocations ask failslab.
+ */
+#ifdef CONFIG_FAULT_INJECTION
+#include <linux/fault-inject.h>
+extern struct fault_attr gomap_fail_attr;
+static inline bool gomap_should_fail(size_t size)
+{
+	return should_fail(&gomap_fail_attr, size);
+}
+#else
+static inline bool gomap_should_fail(size_t size)
+{
+	return false;
+}
+#endif
+
 /* Test-only entry points, exported to the KUnit module only. */
 void gomap_test_set_seed(struct gomap *map, u64 seed);
 u64 gomap_test_hash(struct gomap *map, const void *key, size_t len);

@@ -1,0 +1,749 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gomap_bench: gomap against rhashtable and hashtable.h, in one boot.
+ *
+ * Loading the module runs every benchmark and prints its figures to the
+ * kernel log as "gomap_bench: csv,..." lines for scripts/bench.sh; the
+ * module then stays loaded and does nothing.  Timings under QEMU TCG are
+ * only meaningful as ratios within one boot.
+ */
+
+#include <linux/delay.h>
+#include <linux/hashtable.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/vmalloc.h>
+
+#include "gomap.h"
+
+static unsigned int reps = 5;
+module_param(reps, uint, 0444);
+MODULE_PARM_DESC(reps, "repetitions per figure; the median is reported");
+
+static unsigned int max_entries = 1 << 20;
+module_param(max_entries, uint, 0444);
+MODULE_PARM_DESC(max_entries, "largest size measured");
+
+/* One map under test, behind the same calls for every implementation. */
+struct bench_map {
+	const struct bench_ops *ops;
+	struct gomap *gm;
+	struct rhashtable rht;
+	struct hlist_head *hlist;
+	unsigned int hbits;
+	spinlock_t lock;	/* writers of the hashtable.h table */
+	unsigned long nr;
+};
+
+struct bench_ops {
+	const char *name;
+	int (*create)(struct bench_map *m, unsigned long n);
+	void (*destroy)(struct bench_map *m);
+	int (*insert)(struct bench_map *m, u64 key, u64 val, gfp_t gfp);
+	int (*lookup)(struct bench_map *m, u64 key, u64 *val);
+	int (*update)(struct bench_map *m, u64 key, u64 val);
+	int (*remove)(struct bench_map *m, u64 key);
+	unsigned long (*iterate)(struct bench_map *m);
+	size_t (*bytes)(struct bench_map *m);
+};
+
+/* ---- gomap ---- */
+
+static int gm_create(struct bench_map *m, unsigned long n)
+{
+	struct gomap_params p = { .key_size = sizeof(u64), .value_size = sizeof(u64) };
+
+	m->gm = gomap_create(&p, GFP_KERNEL);
+	return PTR_ERR_OR_ZERO(m->gm);
+}
+
+static void gm_destroy(struct bench_map *m)
+{
+	gomap_destroy(m->gm);
+}
+
+static int gm_insert(struct bench_map *m, u64 key, u64 val, gfp_t gfp)
+{
+	return gomap_assign(m->gm, &key, &val, gfp);
+}
+
+static int gm_lookup(struct bench_map *m, u64 key, u64 *val)
+{
+	return gomap_lookup(m->gm, &key, val);
+}
+
+static int gm_update(struct bench_map *m, u64 key, u64 val)
+{
+	return gomap_assign(m->gm, &key, &val, GFP_ATOMIC);
+}
+
+static int gm_remove(struct bench_map *m, u64 key)
+{
+	return gomap_delete(m->gm, &key);
+}
+
+static unsigned long gm_iterate(struct bench_map *m)
+{
+	struct gomap_iter it;
+	unsigned long n = 0;
+	u64 key, val;
+
+	gomap_iter_start(&it, m->gm);
+	while (gomap_iter_next(&it, &key, sizeof(key), &val) >= 0)
+		n++;
+	gomap_iter_stop(&it);
+	return n;
+}
+
+static size_t gm_bytes(struct bench_map *m)
+{
+	struct gomap_stats st;
+
+	gomap_stats(m->gm, &st);
+	return st.bytes;
+}
+
+static const struct bench_ops gomap_ops = {
+	.name = "gomap", .create = gm_create, .destroy = gm_destroy, .insert = gm_insert,
+	.lookup = gm_lookup, .update = gm_update, .remove = gm_remove, .iterate = gm_iterate,
+	.bytes = gm_bytes,
+};
+
+/* ---- rhashtable: objects with an embedded rhash_head ---- */
+
+struct rht_obj {
+	u64 key;
+	u64 val;
+	struct rhash_head node;
+};
+
+static const struct rhashtable_params rht_params = {
+	.key_len = sizeof(u64),
+	.key_offset = offsetof(struct rht_obj, key),
+	.head_offset = offsetof(struct rht_obj, node),
+	.automatic_shrinking = true,
+};
+
+static int rht_create(struct bench_map *m, unsigned long n)
+{
+	return rhashtable_init(&m->rht, &rht_params);
+}
+
+static void rht_free_obj(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+static void rht_destroy(struct bench_map *m)
+{
+	rhashtable_free_and_destroy(&m->rht, rht_free_obj, NULL);
+}
+
+static int rht_insert(struct bench_map *m, u64 key, u64 val, gfp_t gfp)
+{
+	struct rht_obj *obj = kmalloc(sizeof(*obj), gfp);
+	int ret;
+
+	if (!obj)
+		return -ENOMEM;
+	obj->key = key;
+	obj->val = val;
+	ret = rhashtable_lookup_insert_fast(&m->rht, &obj->node, rht_params);
+	if (ret)
+		kfree(obj);
+	else
+		m->nr++;
+	return ret;
+}
+
+static int rht_lookup(struct bench_map *m, u64 key, u64 *val)
+{
+	struct rht_obj *obj;
+	int ret = -ENOENT;
+
+	rcu_read_lock();
+	obj = rhashtable_lookup_fast(&m->rht, &key, rht_params);
+	if (obj) {
+		*val = READ_ONCE(obj->val);
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+static int rht_update(struct bench_map *m, u64 key, u64 val)
+{
+	struct rht_obj *obj;
+	int ret = -ENOENT;
+
+	rcu_read_lock();
+	obj = rhashtable_lookup_fast(&m->rht, &key, rht_params);
+	if (obj) {
+		WRITE_ONCE(obj->val, val);	/* readers see the old or the new value */
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+static int rht_remove(struct bench_map *m, u64 key)
+{
+	struct rht_obj *obj;
+	int ret = -ENOENT;
+
+	rcu_read_lock();
+	obj = rhashtable_lookup_fast(&m->rht, &key, rht_params);
+	if (obj && !rhashtable_remove_fast(&m->rht, &obj->node, rht_params)) {
+		kfree_rcu_mightsleep(obj);
+		m->nr--;
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+static unsigned long rht_iterate(struct bench_map *m)
+{
+	struct rhashtable_iter iter;
+	struct rht_obj *obj;
+	unsigned long n = 0;
+
+	rhashtable_walk_enter(&m->rht, &iter);
+	rhashtable_walk_start(&iter);
+	while ((obj = rhashtable_walk_next(&iter))) {
+		if (!IS_ERR(obj))
+			n++;
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return n;
+}
+
+static size_t rht_bytes(struct bench_map *m)
+{
+	struct bucket_table *tbl = rht_dereference(m->rht.tbl, &m->rht);
+
+	/* kmalloc-32 objects, plus the bucket array of the current table. */
+	return m->nr * kmalloc_size_roundup(sizeof(struct rht_obj)) +
+	       sizeof(*tbl) + tbl->size * sizeof(tbl->buckets[0]);
+}
+
+static const struct bench_ops rht_ops = {
+	.name = "rhashtable", .create = rht_create, .destroy = rht_destroy,
+	.insert = rht_insert, .lookup = rht_lookup, .update = rht_update,
+	.remove = rht_remove, .iterate = rht_iterate, .bytes = rht_bytes,
+};
+
+/* ---- hashtable.h, sized for the final count (its best case) ---- */
+
+struct ht_obj {
+	struct hlist_node node;
+	u64 key;
+	u64 val;
+};
+
+static int ht_create(struct bench_map *m, unsigned long n)
+{
+	unsigned int i;
+
+	m->hbits = ilog2(roundup_pow_of_two(max(n, 2UL)));
+	m->hlist = kvmalloc_array(1UL << m->hbits, sizeof(*m->hlist), GFP_KERNEL);
+	if (!m->hlist)
+		return -ENOMEM;
+	for (i = 0; i < 1U << m->hbits; i++)
+		INIT_HLIST_HEAD(&m->hlist[i]);
+	spin_lock_init(&m->lock);
+	return 0;
+}
+
+static struct ht_obj *ht_find(struct bench_map *m, u64 key)
+{
+	struct ht_obj *obj;
+
+	hlist_for_each_entry_rcu(obj, &m->hlist[hash_64(key, m->hbits)], node)
+		if (obj->key == key)
+			return obj;
+	return NULL;
+}
+
+static void ht_destroy(struct bench_map *m)
+{
+	struct hlist_node *tmp;
+	struct ht_obj *obj;
+	unsigned int i;
+
+	for (i = 0; i < 1U << m->hbits; i++)
+		hlist_for_each_entry_safe(obj, tmp, &m->hlist[i], node)
+			kfree(obj);
+	kvfree(m->hlist);
+}
+
+static int ht_insert(struct bench_map *m, u64 key, u64 val, gfp_t gfp)
+{
+	struct ht_obj *obj = kmalloc(sizeof(*obj), gfp);
+	unsigned long flags;
+	int ret = 0;
+
+	if (!obj)
+		return -ENOMEM;
+	obj->key = key;
+	obj->val = val;
+	spin_lock_irqsave(&m->lock, flags);
+	if (ht_find(m, key)) {
+		ret = -EEXIST;
+	} else {
+		hlist_add_head_rcu(&obj->node, &m->hlist[hash_64(key, m->hbits)]);
+		m->nr++;
+	}
+	spin_unlock_irqrestore(&m->lock, flags);
+	if (ret)
+		kfree(obj);
+	return ret;
+}
+
+static int ht_lookup(struct bench_map *m, u64 key, u64 *val)
+{
+	struct ht_obj *obj;
+	int ret = -ENOENT;
+
+	rcu_read_lock();
+	obj = ht_find(m, key);
+	if (obj) {
+		*val = READ_ONCE(obj->val);
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+static int ht_update(struct bench_map *m, u64 key, u64 val)
+{
+	u64 old;
+
+	if (ht_lookup(m, key, &old))
+		return -ENOENT;
+	rcu_read_lock();
+	WRITE_ONCE(ht_find(m, key)->val, val);
+	rcu_read_unlock();
+	return 0;
+}
+
+static int ht_remove(struct bench_map *m, u64 key)
+{
+	struct ht_obj *obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&m->lock, flags);
+	obj = ht_find(m, key);
+	if (obj) {
+		hlist_del_rcu(&obj->node);
+		m->nr--;
+	}
+	spin_unlock_irqrestore(&m->lock, flags);
+	if (!obj)
+		return -ENOENT;
+	kfree_rcu_mightsleep(obj);
+	return 0;
+}
+
+static unsigned long ht_iterate(struct bench_map *m)
+{
+	struct ht_obj *obj;
+	unsigned long n = 0;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < 1U << m->hbits; i++)
+		hlist_for_each_entry_rcu(obj, &m->hlist[i], node)
+			n++;
+	rcu_read_unlock();
+	return n;
+}
+
+static size_t ht_bytes(struct bench_map *m)
+{
+	return m->nr * kmalloc_size_roundup(sizeof(struct ht_obj)) +
+	       (sizeof(*m->hlist) << m->hbits);
+}
+
+static const struct bench_ops ht_ops = {
+	.name = "hashtable", .create = ht_create, .destroy = ht_destroy, .insert = ht_insert,
+	.lookup = ht_lookup, .update = ht_update, .remove = ht_remove, .iterate = ht_iterate,
+	.bytes = ht_bytes,
+};
+
+static const struct bench_ops *all_ops[] = { &gomap_ops, &rht_ops, &ht_ops };
+
+/* ---- Workloads ---- */
+
+/* Keys: a fixed pseudo-random permutation-free sequence, the same for every map. */
+static u64 *keys;
+
+static u64 bench_key(unsigned long i)
+{
+	return keys[i];
+}
+
+/* Absent keys: the stored ones have bit 0 clear. */
+static u64 bench_miss_key(unsigned long i)
+{
+	return keys[i] | 1;
+}
+
+enum workload { W_INSERT, W_HIT, W_MISS, W_MIXED, W_ITER, W_DELETE, NR_WORKLOADS };
+
+static const char *const workload_names[] = {
+	"insert", "lookup_hit", "lookup_miss", "mixed_90_10", "iterate", "delete",
+};
+
+static u64 median_u64(u64 *v, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j && v[j - 1] > v[j]; j--)
+			swap(v[j - 1], v[j]);
+	return v[n / 2];
+}
+
+/* Run the six workloads once on a fresh map of @n entries; ns per op in @ns. */
+static int bench_once(const struct bench_ops *ops, unsigned long n, u64 *ns, size_t *bytes)
+{
+	struct bench_map *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	unsigned long i, seen;
+	u64 t0, val;
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	m->ops = ops;
+	ret = ops->create(m, n);
+	if (ret)
+		goto out;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n && !ret; i++)
+		ret = ops->insert(m, bench_key(i), i, GFP_KERNEL);
+	ns[W_INSERT] = (ktime_get_ns() - t0) / n;
+	*bytes = ops->bytes(m);
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n && !ret; i++)
+		ret = ops->lookup(m, bench_key(i), &val);
+	ns[W_HIT] = (ktime_get_ns() - t0) / n;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n && !ret; i++)
+		ret = ops->lookup(m, bench_miss_key(i), &val) == -ENOENT ? 0 : -EIO;
+	ns[W_MISS] = (ktime_get_ns() - t0) / n;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n && !ret; i++) {
+		if (i % 10 == 9)
+			ret = ops->update(m, bench_key(i), i + 1);
+		else
+			ret = ops->lookup(m, bench_key(i), &val);
+	}
+	ns[W_MIXED] = (ktime_get_ns() - t0) / n;
+
+	t0 = ktime_get_ns();
+	seen = ops->iterate(m);
+	ns[W_ITER] = (ktime_get_ns() - t0) / n;
+	if (!ret && seen != n)
+		ret = -EIO;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n && !ret; i++)
+		ret = ops->remove(m, bench_key(i));
+	ns[W_DELETE] = (ktime_get_ns() - t0) / n;
+
+	ops->destroy(m);
+	if (ret)
+		pr_err("gomap_bench: %s n=%lu failed: %d\n", ops->name, n, ret);
+out:
+	kfree(m);
+	return ret;
+}
+
+static int bench_size(unsigned long n)
+{
+	u64 ns[ARRAY_SIZE(all_ops)][NR_WORKLOADS][8], once[NR_WORKLOADS];
+	size_t bytes[ARRAY_SIZE(all_ops)];
+	unsigned int r, o, w, nreps = clamp(reps, 1U, 8U);
+	int ret;
+
+	for (r = 0; r < nreps; r++) {
+		for (o = 0; o < ARRAY_SIZE(all_ops); o++) {
+			ret = bench_once(all_ops[o], n, once, &bytes[o]);
+			if (ret)
+				return ret;
+			for (w = 0; w < NR_WORKLOADS; w++)
+				ns[o][w][r] = once[w];
+			cond_resched();
+		}
+	}
+	for (o = 0; o < ARRAY_SIZE(all_ops); o++) {
+		for (w = 0; w < NR_WORKLOADS; w++)
+			pr_info("gomap_bench: csv,%s,%s,%lu,%llu\n", all_ops[o]->name,
+				workload_names[w], n, median_u64(ns[o][w], nreps));
+		pr_info("gomap_bench: csv,%s,bytes_per_entry,%lu,%zu\n", all_ops[o]->name, n,
+			bytes[o] / n);
+	}
+	return 0;
+}
+
+/* ---- Reader scaling: R readers look up while one writer updates ---- */
+
+struct scale_ctx {
+	struct bench_map *m;
+	unsigned long n;
+	atomic_t stop;
+	atomic64_t ops;
+	struct completion done;
+	atomic_t running;
+};
+
+static int scale_reader(void *arg)
+{
+	struct scale_ctx *c = arg;
+	unsigned long i = get_random_u32(), ops = 0;
+	u64 val;
+
+	while (!atomic_read(&c->stop)) {
+		c->m->ops->lookup(c->m, bench_key(i++ % c->n), &val);
+		ops++;
+		if (!(ops & 1023))
+			cond_resched();
+	}
+	atomic64_add(ops, &c->ops);
+	if (atomic_dec_and_test(&c->running))
+		complete(&c->done);
+	return 0;
+}
+
+static int scale_writer(void *arg)
+{
+	struct scale_ctx *c = arg;
+	unsigned long i = 0;
+
+	while (!atomic_read(&c->stop)) {
+		c->m->ops->update(c->m, bench_key(i % c->n), i);
+		if (!(++i & 1023))
+			cond_resched();
+	}
+	if (atomic_dec_and_test(&c->running))
+		complete(&c->done);
+	return 0;
+}
+
+/* ns per lookup seen by each reader, with @readers readers and one writer. */
+static int bench_scaling_once(const struct bench_ops *ops, unsigned long n, unsigned int readers,
+			      u64 *ns_per_op)
+{
+	struct scale_ctx c = { .n = n };
+	struct bench_map m = { .ops = ops };
+	unsigned int i;
+	u64 t0, t;
+	int ret;
+
+	ret = ops->create(&m, n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n && !ret; i++)
+		ret = ops->insert(&m, bench_key(i), i, GFP_KERNEL);
+	c.m = &m;
+	init_completion(&c.done);
+	atomic_set(&c.running, readers + 1);
+	t0 = ktime_get_ns();
+	for (i = 0; i <= readers && !ret; i++) {
+		struct task_struct *task = kthread_run(i ? scale_reader : scale_writer, &c,
+						       "gomap_bench/%u", i);
+
+		if (IS_ERR(task)) {
+			ret = PTR_ERR(task);
+			atomic_sub(readers + 1 - i, &c.running);
+		}
+	}
+	msleep(2000);
+	atomic_set(&c.stop, 1);
+	if (atomic_read(&c.running))
+		wait_for_completion(&c.done);
+	t = ktime_get_ns() - t0;
+	*ns_per_op = atomic64_read(&c.ops) ? t * readers / atomic64_read(&c.ops) : 0;
+	ops->destroy(&m);
+	return ret;
+}
+
+static int bench_scaling(unsigned long n)
+{
+	static const unsigned int readers[] = { 1, 2, 4 };
+	unsigned int o, r;
+	u64 ns;
+	int ret;
+
+	for (o = 0; o < ARRAY_SIZE(all_ops); o++) {
+		for (r = 0; r < ARRAY_SIZE(readers); r++) {
+			ret = bench_scaling_once(all_ops[o], n, readers[r], &ns);
+			if (ret)
+				return ret;
+			pr_info("gomap_bench: csv,%s,scale_readers_%u,%lu,%llu\n", all_ops[o]->name,
+				readers[r], n, ns);
+		}
+	}
+	return 0;
+}
+
+/* ---- Latency of single operations during 1M inserts in atomic context ---- */
+
+#define LAT_CHUNK	256	/* inserts per preemption-off section */
+#define LAT_LOOKUP_EVERY 8	/* one lookup of a present key every this many inserts */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void lat_report(const char *name, const char *what, u32 *lat, unsigned long n)
+{
+	sort(lat, n, sizeof(*lat), cmp_u32, NULL);
+	pr_info("gomap_bench: csv,%s,%s_p50,%lu,%u\n", name, what, n, lat[n / 2]);
+	pr_info("gomap_bench: csv,%s,%s_p99,%lu,%u\n", name, what, n, lat[n * 99 / 100]);
+	pr_info("gomap_bench: csv,%s,%s_p999,%lu,%u\n", name, what, n, lat[n * 999 / 1000]);
+	pr_info("gomap_bench: csv,%s,%s_max,%lu,%u\n", name, what, n, lat[n - 1]);
+}
+
+/* Time one lookup of a key inserted earlier. */
+static u32 lat_lookup(struct bench_map *m, unsigned long inserted)
+{
+	u64 val, t0 = ktime_get_ns();
+
+	m->ops->lookup(m, bench_key(get_random_u32_below(inserted)), &val);
+	return ktime_get_ns() - t0;
+}
+
+static int lat_burst(struct bench_map *m, unsigned long n, u32 *ins, u32 *during)
+{
+	unsigned long i, nl = 0;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		u64 t0;
+
+		if (!(i % LAT_CHUNK)) {
+			if (i)
+				preempt_enable();
+			cond_resched();
+			preempt_disable();
+		}
+		t0 = ktime_get_ns();
+		ret = m->ops->insert(m, bench_key(i), i, GFP_ATOMIC);
+		ins[i] = ktime_get_ns() - t0;
+		if (i % LAT_LOOKUP_EVERY == LAT_LOOKUP_EVERY - 1)
+			during[nl++] = lat_lookup(m, i + 1);
+	}
+	preempt_enable();
+	return ret;
+}
+
+static int bench_latency_one(const struct bench_ops *ops, unsigned long n, u32 *ins,
+			     u32 *during, u32 *after)
+{
+	struct bench_map m = { .ops = ops };
+	unsigned long i, nl = n / LAT_LOOKUP_EVERY;
+	u64 t0, total;
+	int ret;
+
+	ret = ops->create(&m, n);
+	if (ret)
+		return ret;
+	t0 = ktime_get_ns();
+	ret = lat_burst(&m, n, ins, during);
+	total = ktime_get_ns() - t0;
+	if (ret) {
+		pr_err("gomap_bench: %s atomic insert failed: %d\n", ops->name, ret);
+		goto out;
+	}
+	msleep(1000);	/* let deferred resizing finish before the "after" lookups */
+	for (i = 0; i < nl; i++)
+		after[i] = lat_lookup(&m, n);
+	lat_report(ops->name, "atomic_insert", ins, n);
+	lat_report(ops->name, "lookup_during", during, nl);
+	lat_report(ops->name, "lookup_after", after, nl);
+	pr_info("gomap_bench: csv,%s,atomic_insert_total_ms,%lu,%llu\n", ops->name, n,
+		total / NSEC_PER_MSEC);
+	if (ops == &gomap_ops) {
+		struct gomap_stats st;
+
+		gomap_stats(m.gm, &st);
+		pr_info("gomap_bench: csv,gomap,max_evacuated_per_op,%lu,%u\n", n,
+			st.max_evacuated_per_op);
+		pr_info("gomap_bench: csv,gomap,max_buckets_per_op,%lu,%u\n", n,
+			st.max_buckets_per_op);
+		pr_info("gomap_bench: csv,gomap,max_bytes_moved_per_op,%lu,%zu\n", n,
+			st.max_bytes_moved_per_op);
+		pr_info("gomap_bench: csv,gomap,deferred_grows,%lu,%lu\n", n, st.deferred_grows);
+	}
+out:
+	ops->destroy(&m);
+	return ret;
+}
+
+static int bench_latency(unsigned long n)
+{
+	u32 *ins = vmalloc(array_size(n, sizeof(u32)));
+	u32 *during = vmalloc(array_size(n / LAT_LOOKUP_EVERY + 1, sizeof(u32)));
+	u32 *after = vmalloc(array_size(n / LAT_LOOKUP_EVERY + 1, sizeof(u32)));
+	int ret = -ENOMEM;
+
+	if (ins && during && after) {
+		ret = bench_latency_one(&gomap_ops, n, ins, during, after);
+		if (!ret)
+			ret = bench_latency_one(&rht_ops, n, ins, during, after);
+	}
+	vfree(ins);
+	vfree(during);
+	vfree(after);
+	return ret;
+}
+
+static int __init gomap_bench_init(void)
+{
+	static const unsigned long sizes[] = { 1 << 10, 1 << 16, 1 << 20 };
+	unsigned long i, n = min_t(unsigned long, max_entries, 1 << 24);
+	int ret = -ENOMEM;
+
+	keys = vmalloc(array_size(n, sizeof(u64)));
+	if (!keys)
+		goto out;
+	/* Distinct keys with bit 0 clear: i's bits scrambled by an odd multiplier. */
+	for (i = 0; i < n; i++)
+		keys[i] = (i * 0x9E3779B97F4A7C15ULL) << 1;
+
+	pr_info("gomap_bench: start reps=%u max_entries=%lu\n", reps, n);
+	for (i = 0, ret = 0; i < ARRAY_SIZE(sizes) && sizes[i] <= n && !ret; i++)
+		ret = bench_size(sizes[i]);
+	if (!ret)
+		ret = bench_latency(n);
+	if (!ret)
+		ret = bench_scaling(min(n, 1UL << 16));
+	vfree(keys);
+out:
+	pr_info("gomap_bench: done %d\n", ret);
+	return 0;
+}
+
+static void __exit gomap_bench_exit(void)
+{
+}
+
+module_init(gomap_bench_init);
+module_exit(gomap_bench_exit);
+
+MODULE_DESCRIPTION("gomap benchmarks against rhashtable and hashtable.h");
+MODULE_LICENSE("GPL");
