@@ -442,6 +442,18 @@ static void gm_drop_table(struct gomap *map, struct gomap_table *t, bool owns_en
 	tbl_put(t);
 }
 
+/* Use the object allocated with the lock dropped, or allocate without sleeping. */
+static void *gm_spare_alloc(struct gomap *map, size_t size, gfp_t gfp, void **spare)
+{
+	void *p = spare ? *spare : NULL;
+
+	if (!p)
+		return gm_kmalloc(map, size, gm_gfp_locked(gfp));
+	*spare = NULL;
+	map->bytes += size;
+	return p;
+}
+
 /* Take a fresh, zeroed overflow bucket for a chain of @t (Go's newoverflow, first half). */
 static void *tbl_take_overflow(struct gomap *map, struct gomap_table *t, gfp_t gfp,
 			       struct gm_spare *spare)
@@ -455,15 +467,11 @@ static void *tbl_take_overflow(struct gomap *map, struct gomap_table *t, gfp_t g
 		map->op_bytes += t->bucket_size;
 		return b;
 	}
-	if (spare && spare->ovf) {
-		ovf = spare->ovf;
-		spare->ovf = NULL;
-		memset(ovf, 0, sizeof(*ovf) + t->bucket_size);
-	} else {
-		ovf = gm_kmalloc(map, sizeof(*ovf) + t->bucket_size, gfp | __GFP_ZERO);
-		if (!ovf)
-			return NULL;
-	}
+	ovf = gm_spare_alloc(map, sizeof(*ovf) + t->bucket_size, gfp,
+			     spare ? (void **)&spare->ovf : NULL);
+	if (!ovf)
+		return NULL;
+	memset(ovf, 0, sizeof(*ovf) + t->bucket_size);
 	t->bytes += sizeof(*ovf) + t->bucket_size;
 	ovf->next = t->overflow_list;
 	t->overflow_list = ovf;
@@ -966,16 +974,6 @@ static void gm_grow_worker(struct work_struct *work)
 
 /* ---- Assign ---- */
 
-static void *gm_spare_alloc(struct gomap *map, size_t size, gfp_t gfp, void **spare)
-{
-	void *p = *spare;
-
-	if (p) {
-		*spare = NULL;
-		return p;
-	}
-	return gm_kmalloc(map, size, gm_gfp_locked(gfp));
-}
 
 /*
  * Store a new key in free slot @pos; allocate its out-of-line copies.
@@ -1137,18 +1135,6 @@ static void gm_spare_fill(struct gomap *map, struct gm_spare *spare, gfp_t gfp)
 		spare->ovf = kmalloc(sizeof(*spare->ovf) + map->bucket_size, gfp);
 }
 
-/* The map lock is held: spares taken into the map count as its bytes there. */
-static void gm_spare_account(struct gomap *map, struct gm_spare *spare,
-			     const struct gm_spare *before)
-{
-	if (before->key && !spare->key)
-		map->bytes += spare->need_key;
-	if (before->value && !spare->value)
-		map->bytes += map->params.value_size;
-	if (before->ovf && !spare->ovf)
-		map->bytes += sizeof(*spare->ovf) + map->bucket_size;
-}
-
 static void gm_spare_free(struct gm_spare *spare)
 {
 	kfree(spare->key);
@@ -1159,7 +1145,7 @@ static void gm_spare_free(struct gm_spare *spare)
 static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void *value,
 		     gomap_update_fn fn, void *arg, gfp_t gfp)
 {
-	struct gm_spare spare = { }, before;
+	struct gm_spare spare = { };
 	bool retried = false;
 	struct gm_key key;
 	unsigned long flags;
@@ -1170,9 +1156,7 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
 	flags = gm_lock(map);
 	map->stats.assigns++;
 	for (;;) {
-		before = spare;
 		ret = gm_assign_locked(map, &key, value, fn, arg, gfp, &spare, &flags);
-		gm_spare_account(map, &spare, &before);
 		if (ret == -EAGAIN)
 			continue;
 		if (ret != -ENOMEM || retried || map->fail_fired || !gfpflags_allow_blocking(gfp))
@@ -1546,6 +1530,7 @@ static void gm_reset(struct gomap *map)
 	map->evac_next = 0;
 	map->clear_seq++;
 	map->hash0 = get_random_u64();
+	map->bytes = 0;	/* the tables took their entries' out-of-line bytes along */
 }
 
 /**
