@@ -1946,6 +1946,7 @@ static int check_chain(struct gomap *map, struct gomap_table *t, unsigned long i
 		for (i = 0; i < GM_SLOTS; i++) {
 			u8 top = bkt_tophash(b)[i];
 			struct gm_key key;
+			const void *kp;
 			size_t len;
 			u64 hash;
 
@@ -1969,7 +1970,8 @@ static int check_chain(struct gomap *map, struct gomap_table *t, unsigned long i
 				return -EUCLEAN;
 			}
 			(*live)++;
-			gm_key_init(map, &key, slot_key(t, b, i, &len), len);
+			kp = slot_key(t, b, i, &len);
+			gm_key_init(map, &key, kp, len);
 			key.top = top;
 			for (b2 = b, j = i + 1; b2; b2 = bkt_overflow(t, b2), j = 0) {
 				for (; j < GM_SLOTS; j++) {
