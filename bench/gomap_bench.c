@@ -621,9 +621,10 @@ static void lat_report(const char *name, const char *what, u32 *lat, unsigned lo
 /* Time one lookup of a key inserted earlier. */
 static u32 lat_lookup(struct bench_map *m, unsigned long inserted)
 {
-	u64 val, t0 = ktime_get_ns();
+	u64 key = bench_key(get_random_u32_below(inserted)), val, t0;
 
-	m->ops->lookup(m, bench_key(get_random_u32_below(inserted)), &val);
+	t0 = ktime_get_ns();
+	m->ops->lookup(m, key, &val);
 	return ktime_get_ns() - t0;
 }
 

@@ -2020,7 +2020,7 @@ static int check_table(struct gomap *map, struct gomap_table *t, bool old, unsig
  * Context: Any context.  Takes the map lock for time proportional to the map.
  * Return: 0, or -EUCLEAN after printing what is wrong.
  */
-VISIBLE_IF_KUNIT int gomap_test_check(struct gomap *map)
+int gomap_test_check(struct gomap *map)
 {
 	unsigned long flags, live = 0;
 	int ret = 0;
@@ -2046,7 +2046,7 @@ EXPORT_SYMBOL_IF_KUNIT(gomap_test_check);
  * @map: The map; must be empty.
  * @seed: The new hash0.
  */
-VISIBLE_IF_KUNIT void gomap_test_set_seed(struct gomap *map, u64 seed)
+void gomap_test_set_seed(struct gomap *map, u64 seed)
 {
 	unsigned long flags;
 
@@ -2065,7 +2065,7 @@ EXPORT_SYMBOL_IF_KUNIT(gomap_test_set_seed);
  *
  * Return: xxh64(@key, @len, hash0).
  */
-VISIBLE_IF_KUNIT u64 gomap_test_hash(struct gomap *map, const void *key, size_t len)
+u64 gomap_test_hash(struct gomap *map, const void *key, size_t len)
 {
 	return gm_hash(map, key, len);
 }
@@ -2076,7 +2076,7 @@ EXPORT_SYMBOL_IF_KUNIT(gomap_test_hash);
  * @map: The map.
  * @nth: 1 for the next one; 0 turns injection off; UINT_MAX fails them all.
  */
-VISIBLE_IF_KUNIT void gomap_test_fail_alloc(struct gomap *map, unsigned int nth)
+void gomap_test_fail_alloc(struct gomap *map, unsigned int nth)
 {
 	unsigned long flags;
 
@@ -2095,7 +2095,7 @@ EXPORT_SYMBOL_IF_KUNIT(gomap_test_fail_alloc);
  *
  * Return: The byte, or -ENOENT if there is no such initialised bucket.
  */
-VISIBLE_IF_KUNIT int gomap_test_tophash(struct gomap *map, unsigned long bucket,
+int gomap_test_tophash(struct gomap *map, unsigned long bucket,
 					unsigned int depth, unsigned int slot)
 {
 	struct gomap_table *t;
@@ -2125,7 +2125,7 @@ EXPORT_SYMBOL_IF_KUNIT(gomap_test_tophash);
  * Return: 1 if a growth was in progress, 0 if not, -ENOMEM if the
  * evacuation could not get its overflow buckets.
  */
-VISIBLE_IF_KUNIT int gomap_test_grow_step(struct gomap *map, gfp_t gfp)
+int gomap_test_grow_step(struct gomap *map, gfp_t gfp)
 {
 	unsigned long flags;
 	int ret = 0;

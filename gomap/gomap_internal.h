@@ -168,7 +168,7 @@ static inline bool gomap_should_fail(size_t size)
 }
 #endif
 
-/* Test-only entry points, exported to the KUnit module only. */
+/* Test-only entry points: exported only where the kernel has KUnit. */
 void gomap_test_set_seed(struct gomap *map, u64 seed);
 u64 gomap_test_hash(struct gomap *map, const void *key, size_t len);
 void gomap_test_fail_alloc(struct gomap *map, unsigned int nth);
