@@ -14,8 +14,11 @@
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
+#include <linux/seqlock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xxhash.h>
@@ -87,16 +90,46 @@
  * an evacuated slot of a pinned array may still point at them.
  */
 
+/**
+ * DOC: Lockless lookups
+ *
+ * Writers hold the map lock and bump the map's seqcount around every
+ * change.  Lookups take no lock: under rcu_read_lock() they read the
+ * table pointers, buckets and slots, then check the seqcount, and look
+ * again if a writer ran meanwhile; after a few lost races they take the
+ * lock.  What a racing lookup reads may be stale or torn, but never
+ * unsafe: tables, overflow buckets and out-of-line keys and values are
+ * freed only after an RCU grace period; a new bucket is initialised before
+ * anything that leads to it is published (smp_wmb() in the writer,
+ * smp_rmb() in gm_find()); and string compares are bounded by the length
+ * stored in the key's own memory, not the slot's.
+ */
+
 #define GM_ITER_BATCH		16	/* buckets an iterator scans per lock hold */
 #define GM_EVAC_SCAN		1024	/* Go's advanceEvacuationMark stop */
 #define GM_NO_CHECK		(~0UL)	/* Go's noCheck */
 #define GM_EVAC_PER_OP		2	/* old buckets one operation may evacuate */
+#define GM_READ_TRIES		4	/* lockless lookup attempts before taking the lock */
 
-/* An out-of-line key: the link lets deletes defer its free while iterators run. */
+/*
+ * An out-of-line key or value.  Freed after an RCU grace period, since
+ * lockless lookups may still be reading it; a key deleted while iterators
+ * run waits on the map's deferred list first.  @len bounds every compare
+ * a lockless reader makes, whatever it read from the slot.
+ */
 struct gm_blob {
-	struct gm_blob *next;
+	union {
+		struct gm_blob *next;
+		struct rcu_head rcu;
+	};
+	u32 len;
 	u8 data[];
 };
+
+static inline struct gm_blob *to_blob(const void *data)
+{
+	return container_of(data, struct gm_blob, data);
+}
 
 /* An overflow bucket allocated on its own, linked on its table's list. */
 struct gm_ovf {
@@ -111,6 +144,7 @@ struct gm_key {
 	u64 ival;	/* the key as an integer, for the u32/u64 fast paths */
 	u64 hash;
 	u8 top;
+	unsigned int visited;	/* buckets read looking for it */
 };
 
 /* A slot: bucket, index, and the table that owns the bucket's chain. */
@@ -123,7 +157,7 @@ struct gm_pos {
 /* Objects allocated with the lock dropped, for a caller whose gfp may sleep. */
 struct gm_spare {
 	struct gm_blob *key;
-	void *value;
+	struct gm_blob *value;
 	struct gm_ovf *ovf;
 	size_t need_key;	/* size of the key blob that could not be had, or 0 */
 	bool need_value;
@@ -154,7 +188,7 @@ static inline void **bkt_overflow_ptr(const struct gomap_table *t, void *b)
 
 static inline void *bkt_overflow(const struct gomap_table *t, void *b)
 {
-	return *bkt_overflow_ptr(t, b);
+	return READ_ONCE(*bkt_overflow_ptr(t, b));	/* lockless readers race with links */
 }
 
 /* Go's evacuated(b): the first slot of an evacuated bucket holds an evacuated state. */
@@ -213,7 +247,7 @@ static inline u8 gm_tophash(u64 hash)
 
 static inline u64 gm_hash(const struct gomap *map, const void *key, size_t len)
 {
-	return xxh64(key, len, map->hash0);
+	return xxh64(key, len, READ_ONCE(map->hash0));	/* lockless readers race with reseeds */
 }
 
 /* The bytes and length of the key stored in slot @i of @b. */
@@ -240,6 +274,19 @@ static u64 slot_hash(const struct gomap *map, const struct gomap_table *t, void 
 	return gm_hash(map, k, len);
 }
 
+/*
+ * Does the string at @p (map-owned, or NULL for "") equal @key?  Compares
+ * within the blob's own length, so a lockless reader that raced with a
+ * writer never reads past the blob; the seqcount makes it look again.
+ */
+static bool str_equal(const u8 *p, const struct gm_key *key)
+{
+	if (!p)
+		return !key->len;
+	return p == key->ptr ||
+	       (to_blob(p)->len == key->len && !memcmp(p, key->ptr, key->len));
+}
+
 static bool slot_key_equal(const struct gomap_table *t, void *b, unsigned int i,
 			   const struct gm_key *key)
 {
@@ -252,11 +299,10 @@ static bool slot_key_equal(const struct gomap_table *t, void *b, unsigned int i,
 	case GM_KEY_U64:
 		return *(u64 *)k == key->ival;
 	case GM_KEY_STR:
-		return s->len == key->len &&
-		       (s->ptr == key->ptr || !key->len || !memcmp(s->ptr, key->ptr, key->len));
+		return s->len == key->len && str_equal(READ_ONCE(s->ptr), key);
 	default:
 		if (t->key_indirect)
-			k = *(void **)k;
+			k = READ_ONCE(*(void **)k);
 		return !memcmp(k, key->ptr, key->len);
 	}
 }
@@ -265,6 +311,7 @@ static void gm_key_init(struct gomap *map, struct gm_key *key, const void *ptr, 
 {
 	key->ptr = ptr;
 	key->len = len;
+	key->visited = 0;
 	if (map->kind == GM_KEY_U32)
 		key->ival = get_unaligned((const u32 *)ptr);
 	else if (map->kind == GM_KEY_U64)
@@ -365,7 +412,7 @@ static void blob_free_list(struct gm_blob *blob)
 	while (blob) {
 		struct gm_blob *next = blob->next;
 
-		kfree(blob);
+		kfree_rcu(blob, rcu);
 		blob = next;
 	}
 }
@@ -389,9 +436,9 @@ static void tbl_free_entries(struct gomap_table *t)
 					continue;
 				k = slot_key(t, b, i, &len);
 				if (k && (t->kind == GM_KEY_STR || t->key_indirect))
-					kfree(container_of(k, struct gm_blob, data));
+					kfree(to_blob(k));
 				if (t->value_indirect)
-					kfree(*(void **)bkt_value(t, b, i));
+					kfree(to_blob(*(void **)bkt_value(t, b, i)));
 			}
 		}
 	}
@@ -490,7 +537,8 @@ static void gm_incr_noverflow(struct gomap *map)
 /* Link overflow bucket @ovf after @last (Go's newoverflow, second half). */
 static void tbl_link_overflow(struct gomap *map, struct gomap_table *t, void *last, void *ovf)
 {
-	*bkt_overflow_ptr(t, last) = ovf;
+	smp_wmb();	/* the bucket's contents before the link lockless readers follow */
+	WRITE_ONCE(*bkt_overflow_ptr(t, last), ovf);
 	t->nr_overflow++;
 	gm_incr_noverflow(map);
 }
@@ -545,6 +593,44 @@ static void gm_unlock(struct gomap *map, unsigned long flags)
 	spin_unlock_irqrestore(&map->lock, flags);
 }
 
+/*
+ * A write section: lockless lookups that overlap it look again.  Every
+ * change a lookup could see happens between these, under the map lock.
+ */
+static unsigned long gm_write_lock(struct gomap *map)
+	__acquires(&map->lock)
+{
+	unsigned long flags = gm_lock(map);
+
+	write_seqcount_begin(&map->seq);
+	return flags;
+}
+
+static void gm_write_unlock(struct gomap *map, unsigned long flags)
+	__releases(&map->lock)
+{
+	write_seqcount_end(&map->seq);
+	gm_unlock(map, flags);
+}
+
+/* Drop the map lock from inside a write section (to sleep), and take it back. */
+static void gm_write_pause(struct gomap *map, unsigned long flags)
+	__releases(&map->lock)
+{
+	write_seqcount_end(&map->seq);
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+
+static unsigned long gm_write_resume(struct gomap *map)
+	__acquires(&map->lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	write_seqcount_begin(&map->seq);
+	return flags;
+}
+
 /* ---- Finding keys ---- */
 
 /*
@@ -572,9 +658,8 @@ static void *gm_chain(struct gomap *map, u64 hash, struct gomap_table **tp)
  * On a miss, @free gets the first free slot seen (Go's insertb/inserti) or
  * a NULL bucket, and @last the chain's last bucket.
  */
-static bool chain_find(struct gomap *map, struct gomap_table *t, void *b,
-		       const struct gm_key *key, struct gm_pos *pos, struct gm_pos *free,
-		       void **last)
+static bool chain_find(struct gomap_table *t, void *b, struct gm_key *key,
+		       struct gm_pos *pos, struct gm_pos *free, void **last)
 {
 	unsigned int i;
 
@@ -583,7 +668,7 @@ static bool chain_find(struct gomap *map, struct gomap_table *t, void *b,
 	for (; b; b = bkt_overflow(t, b)) {
 		u8 *top = bkt_tophash(b);
 
-		map->op_buckets++;
+		key->visited++;
 		*last = b;
 		for (i = 0; i < GM_SLOTS; i++) {
 			if (top[i] != key->top) {
@@ -614,17 +699,17 @@ static bool chain_find(struct gomap *map, struct gomap_table *t, void *b,
  * are checked, and the full compare runs on the one slot that survives.
  * Returns 1 on a hit, 0 on a miss, -1 if two long keys survive (hash then).
  */
-static int str_find_small(struct gomap *map, const struct gm_key *key, struct gm_pos *pos)
+static int str_find_small(struct gomap_table *t, struct gm_key *key, struct gm_pos *pos)
 {
-	struct gomap_table *t = map->table;
 	void *b = t->buckets;
 	u8 *top = bkt_tophash(b);
 	int maybe = -1;
 	unsigned int i;
 
-	map->op_buckets++;
+	key->visited++;
 	for (i = 0; i < GM_SLOTS; i++) {
 		const struct gm_str *s = bkt_key(t, b, i);
+		const u8 *p = READ_ONCE(s->ptr);
 
 		if (top_empty(top[i]) || s->len != key->len) {
 			if (top[i] == GM_EMPTY_REST)
@@ -632,14 +717,15 @@ static int str_find_small(struct gomap *map, const struct gm_key *key, struct gm
 			continue;
 		}
 		if (key->len < 32) {
-			if (s->ptr == key->ptr || !key->len || !memcmp(s->ptr, key->ptr, key->len))
+			if (str_equal(p, key))
 				goto found;
 			continue;
 		}
-		if (s->ptr == key->ptr)
+		if (p == key->ptr)
 			goto found;
-		if (memcmp(s->ptr, key->ptr, 4) ||
-		    memcmp(s->ptr + key->len - 4, key->ptr + key->len - 4, 4))
+		/* The blob's own length bounds the reads, whatever the slot said. */
+		if (to_blob(p)->len != key->len || memcmp(p, key->ptr, 4) ||
+		    memcmp(p + key->len - 4, key->ptr + key->len - 4, 4))
 			continue;
 		if (maybe >= 0)
 			return -1;	/* Go's dohash */
@@ -648,7 +734,7 @@ static int str_find_small(struct gomap *map, const struct gm_key *key, struct gm
 	if (maybe < 0)
 		return 0;
 	i = maybe;
-	if (memcmp(((struct gm_str *)bkt_key(t, b, i))->ptr, key->ptr, key->len))
+	if (!str_equal(READ_ONCE(((struct gm_str *)bkt_key(t, b, i))->ptr), key))
 		return 0;
 found:
 	pos->b = b;
@@ -657,24 +743,40 @@ found:
 	return 1;
 }
 
-/* Find @key for a read; hashes it unless the one-bucket string scan decides. */
+/*
+ * Find @key (Go's mapaccess).  Safe both under the map lock and under
+ * rcu_read_lock() alone, where the caller validates the answer with the
+ * map's seqcount: every pointer it follows stays valid for an RCU grace
+ * period, every bucket it reads is initialised, and every compare is
+ * bounded by the memory it reads.  The barriers pair with those in
+ * gm_start_growth(), gm_advance_mark() and gm_evacuate().
+ */
 static bool gm_find(struct gomap *map, struct gm_key *key, struct gm_pos *pos)
 {
-	struct gomap_table *t;
+	struct gomap_table *t, *old;
 	void *last, *b;
 
-	if (!map->count)
+	t = READ_ONCE(map->table);
+	if (!t || !READ_ONCE(map->count))
 		return false;
-	if (map->kind == GM_KEY_STR && !map->B && !map->old_table &&
-	    !bkt_overflow(map->table, map->table->buckets)) {
-		int hit = str_find_small(map, key, pos);
+	smp_rmb();	/* the table before the old table it was filled from */
+	old = READ_ONCE(map->old_table);
+	smp_rmb();	/* no old table: the new one is initialised */
+	if (map->kind == GM_KEY_STR && !t->B && !old && !bkt_overflow(t, t->buckets)) {
+		int hit = str_find_small(t, key, pos);
 
 		if (hit >= 0)
 			return hit;
 	}
 	gm_key_hash(map, key);
-	b = gm_chain(map, key->hash, &t);
-	return chain_find(map, t, b, key, pos, NULL, &last);
+	if (old) {
+		b = tbl_bucket(old, key->hash & tbl_mask(old));
+		if (!bkt_evacuated(b))
+			return chain_find(old, b, key, pos, NULL, &last);
+		smp_rmb();	/* evacuated: its destinations are initialised */
+	}
+	b = tbl_bucket(t, key->hash & tbl_mask(t));
+	return chain_find(t, b, key, pos, NULL, &last);
 }
 
 /* ---- Growth: hashGrow, growWork, evacuate ---- */
@@ -789,7 +891,8 @@ static void gm_advance_mark(struct gomap *map)
 		map->evac_next++;
 	if (map->evac_next < tbl_size(old))
 		return;
-	map->old_table = NULL;
+	smp_wmb();	/* every bucket initialised before the old table goes */
+	WRITE_ONCE(map->old_table, NULL);
 	map->same_size_grow = false;
 	map->table->src = NULL;
 	tbl_put(old);			/* the new table's reference on its source */
@@ -828,6 +931,7 @@ static int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
 	dst_init(map, &dst[0], tbl_bucket(t, oldi));
 	if (newbit)
 		dst_init(map, &dst[1], tbl_bucket(t, oldi + newbit));
+	smp_wmb();	/* destinations initialised before the old bucket reads evacuated */
 	for (b = ob; b; b = bkt_overflow(old, b)) {
 		u8 *top = bkt_tophash(b);
 
@@ -872,7 +976,8 @@ static void gm_grow_worker(struct work_struct *work);
 static void gm_start_growth(struct gomap *map, struct gomap_table *t, bool same_size)
 {
 	map->old_table = map->table;
-	map->table = t;
+	smp_wmb();	/* the old table before the new one: see gm_find() */
+	WRITE_ONCE(map->table, t);
 	t->src = map->old_table;
 	refcount_inc(&t->src->refs);	/* dropped when the growth ends */
 	map->B = t->B;
@@ -917,9 +1022,9 @@ static int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags)
 		return -ENOMEM;
 	}
 	if (!t && gfpflags_allow_blocking(gfp)) {
-		spin_unlock_irqrestore(&map->lock, *flags);
+		gm_write_pause(map, *flags);
 		t = tbl_alloc(map, shift, gfp | __GFP_NOWARN, false);
-		spin_lock_irqsave(&map->lock, *flags);
+		*flags = gm_write_resume(map);
 		if (!t) {
 			map->stats.failed_grows++;
 			return -ENOMEM;
@@ -974,7 +1079,6 @@ static void gm_grow_worker(struct work_struct *work)
 
 /* ---- Assign ---- */
 
-
 /*
  * Store a new key in free slot @pos; allocate its out-of-line copies.
  * Returns -ENOMEM, recording what was missing in @spare, with nothing
@@ -985,8 +1089,7 @@ static int gm_store_key(struct gomap *map, struct gm_pos *pos, const struct gm_k
 {
 	struct gomap_table *t = pos->t;
 	void *kslot = bkt_key(t, pos->b, pos->i);
-	struct gm_blob *blob = NULL;
-	void *value = NULL;
+	struct gm_blob *blob = NULL, *value;
 
 	if ((map->kind == GM_KEY_STR && key->len) || map->key_indirect) {
 		blob = gm_spare_alloc(map, sizeof(*blob) + key->len, gfp, (void **)&spare->key);
@@ -994,31 +1097,35 @@ static int gm_store_key(struct gomap *map, struct gm_pos *pos, const struct gm_k
 			spare->need_key = sizeof(*blob) + key->len;
 			return -ENOMEM;
 		}
+		blob->len = key->len;
 		memcpy(blob->data, key->ptr, key->len);
 	}
 	if (map->value_indirect) {
-		value = gm_spare_alloc(map, map->params.value_size, gfp, &spare->value);
+		value = gm_spare_alloc(map, sizeof(*value) + map->params.value_size, gfp,
+				       (void **)&spare->value);
 		if (!value) {
 			spare->need_value = true;
-			if (blob) {
+			if (blob) {	/* never published: no grace period needed */
 				map->bytes -= sizeof(*blob) + key->len;
 				kfree(blob);
 			}
 			return -ENOMEM;
 		}
-		*(void **)bkt_value(t, pos->b, pos->i) = value;
+		value->len = map->params.value_size;
+		WRITE_ONCE(*(void **)bkt_value(t, pos->b, pos->i), value->data);
 	}
 
 	if (map->kind == GM_KEY_STR) {
 		struct gm_str *s = kslot;
 
-		s->ptr = blob ? blob->data : NULL;
+		WRITE_ONCE(s->ptr, blob ? blob->data : NULL);
 		s->len = key->len;
 	} else if (map->key_indirect) {
-		*(void **)kslot = blob->data;
+		WRITE_ONCE(*(void **)kslot, blob->data);
 	} else {
 		memcpy(kslot, key->ptr, key->len);
 	}
+	smp_wmb();	/* the key before the tophash that lets lockless readers at it */
 	bkt_tophash(pos->b)[pos->i] = key->top;
 	map->count++;
 	return 0;
@@ -1028,7 +1135,7 @@ static void *slot_value(struct gomap_table *t, struct gm_pos *pos)
 {
 	void *v = bkt_value(t, pos->b, pos->i);
 
-	return t->value_indirect ? *(void **)v : v;
+	return t->value_indirect ? READ_ONCE(*(void **)v) : v;
 }
 
 /* Write the value of an assign or run an update's callback on it. */
@@ -1077,7 +1184,8 @@ static int gm_first_table(struct gomap *map, gfp_t gfp)
 	t = tbl_alloc(map, map->B, gm_gfp_locked(gfp), true);
 	if (!t)
 		return -ENOMEM;
-	map->table = t;
+	smp_wmb();	/* zeroed before lockless readers can see it */
+	WRITE_ONCE(map->table, t);
 	map->bytes += t->bytes;
 	return 0;
 }
@@ -1103,7 +1211,7 @@ static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *v
 	if (map->old_table)
 		gm_grow_work(map, key->hash, gfp);
 	b = gm_chain(map, key->hash, &t);
-	if (chain_find(map, t, b, key, &pos, &free, &last)) {
+	if (chain_find(t, b, key, &pos, &free, &last)) {
 		gm_set_value(map, &pos, value, fn, arg, true);
 		return 0;
 	}
@@ -1130,7 +1238,7 @@ static void gm_spare_fill(struct gomap *map, struct gm_spare *spare, gfp_t gfp)
 	if (spare->need_key && !spare->key)
 		spare->key = kmalloc(spare->need_key, gfp);
 	if (spare->need_value && !spare->value)
-		spare->value = kmalloc(map->params.value_size, gfp);
+		spare->value = kmalloc(sizeof(*spare->value) + map->params.value_size, gfp);
 	if (spare->need_ovf && !spare->ovf)
 		spare->ovf = kmalloc(sizeof(*spare->ovf) + map->bucket_size, gfp);
 }
@@ -1153,7 +1261,7 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
 
 	might_alloc(gfp);
 	gm_key_init(map, &key, kptr, len);
-	flags = gm_lock(map);
+	flags = gm_write_lock(map);
 	map->stats.assigns++;
 	for (;;) {
 		ret = gm_assign_locked(map, &key, value, fn, arg, gfp, &spare, &flags);
@@ -1163,14 +1271,15 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
 			break;
 		/* Sleep for what could not be had atomically, then look again. */
 		retried = true;
-		spin_unlock_irqrestore(&map->lock, flags);
+		gm_write_pause(map, flags);
 		gm_spare_fill(map, &spare, gfp);
-		spin_lock_irqsave(&map->lock, flags);
+		flags = gm_write_resume(map);
 		spare.need_key = 0;
 		spare.need_value = false;
 		spare.need_ovf = false;
 	}
-	gm_unlock(map, flags);
+	map->op_buckets += key.visited;
+	gm_write_unlock(map, flags);
 	gm_spare_free(&spare);
 	return ret;
 }
@@ -1186,13 +1295,13 @@ static void gm_free_key(struct gomap *map, struct gomap_table *t, struct gm_pos 
 
 	if (!k || (map->kind != GM_KEY_STR && !map->key_indirect))
 		return;
-	blob = container_of(k, struct gm_blob, data);
+	blob = to_blob(k);
 	map->bytes -= sizeof(*blob) + len;
 	if (map->nr_iters) {
 		blob->next = map->deferred_frees;
 		map->deferred_frees = blob;
 	} else {
-		kfree(blob);
+		kfree_rcu(blob, rcu);
 	}
 }
 
@@ -1243,7 +1352,7 @@ static int gm_delete(struct gomap *map, const void *kptr, size_t len)
 	int ret = -ENOENT;
 
 	gm_key_init(map, &key, kptr, len);
-	flags = gm_lock(map);
+	flags = gm_write_lock(map);
 	map->stats.deletes++;
 	if (!map->count)
 		goto out;
@@ -1251,12 +1360,12 @@ static int gm_delete(struct gomap *map, const void *kptr, size_t len)
 	if (map->old_table)
 		gm_grow_work(map, key.hash, GFP_NOWAIT);
 	head = gm_chain(map, key.hash, &t);
-	if (!chain_find(map, t, head, &key, &pos, NULL, &last))
+	if (!chain_find(t, head, &key, &pos, NULL, &last))
 		goto out;
 	gm_free_key(map, t, &pos);
 	if (t->value_indirect) {
-		kfree(slot_value(t, &pos));
-		map->bytes -= map->params.value_size;
+		kfree_rcu(to_blob(slot_value(t, &pos)), rcu);
+		map->bytes -= sizeof(struct gm_blob) + map->params.value_size;
 	}
 	bkt_tophash(pos.b)[pos.i] = GM_EMPTY_ONE;
 	gm_mark_empty_rest(t, head, &pos);
@@ -1264,33 +1373,60 @@ static int gm_delete(struct gomap *map, const void *kptr, size_t len)
 		map->hash0 = get_random_u64();	/* Go issue 25237 */
 	ret = 0;
 out:
-	gm_unlock(map, flags);
+	map->op_buckets += key.visited;
+	gm_write_unlock(map, flags);
 	return ret;
 }
 
 /* ---- Lookup ---- */
 
-static int gm_lookup(struct gomap *map, const void *kptr, size_t len, void *value)
+/* Find @key and copy its value out; the caller validates or holds the lock. */
+static bool gm_read(struct gomap *map, struct gm_key *key, void *value)
 {
 	struct gm_pos pos;
-	struct gm_key key;
+
+	if (!gm_find(map, key, &pos))
+		return false;
+	if (value)
+		memcpy(value, slot_value(pos.t, &pos), map->params.value_size);
+	return true;
+}
+
+/*
+ * Lookups take no lock: they read under RCU and look again if a writer
+ * changed the map meanwhile (the map's seqcount).  A lookup that keeps
+ * losing to writers takes the lock instead, so it always finishes.
+ */
+static int gm_lookup(struct gomap *map, const void *kptr, size_t len, void *value)
+{
+	struct gm_read_stats *rs;
+	unsigned int tries, seq;
 	unsigned long flags;
-	int ret = -ENOENT;
+	struct gm_key key;
+	bool found;
 
 	gm_key_init(map, &key, kptr, len);
-	flags = gm_lock(map);
-	map->stats.lookups++;
-	if (gm_find(map, &key, &pos)) {
-		if (value)
-			memcpy(value, slot_value(pos.t, &pos), map->params.value_size);
-		ret = 0;
+	rcu_read_lock();
+	for (tries = 0; tries < GM_READ_TRIES; tries++) {
+		seq = read_seqcount_begin(&map->seq);
+		found = gm_read(map, &key, value);
+		if (!read_seqcount_retry(&map->seq, seq))
+			goto out;
+		key.visited = 0;
 	}
-	if (ret)
-		map->stats.misses++;
+	spin_lock_irqsave(&map->lock, flags);
+	found = gm_read(map, &key, value);
+	spin_unlock_irqrestore(&map->lock, flags);
+out:
+	rcu_read_unlock();
+	rs = get_cpu_ptr(map->read_stats);
+	rs->lookups++;
+	if (found)
+		rs->hits++;
 	else
-		map->stats.hits++;
-	gm_unlock(map, flags);
-	return ret;
+		rs->misses++;
+	put_cpu_ptr(map->read_stats);
+	return found ? 0 : -ENOENT;
 }
 
 /* ---- Exported API ---- */
@@ -1371,7 +1507,7 @@ EXPORT_SYMBOL_GPL(gomap_assign_str);
  * lock and sleep if @gfp allows it.
  * Return:
  * * 0 - @fn ran.
- * * -EINVAL - @map has string keys.
+ * * -EINVAL - @map has string keys, or @fn is NULL.
  * * -ENOSPC - the key is new and the map is full.
  * * -ENOMEM - out of memory; the map is unchanged and @fn did not run.
  */
@@ -1521,8 +1657,8 @@ static void gm_reset(struct gomap *map)
 
 	gm_drop_table(map, map->table, owns);
 	gm_drop_table(map, map->old_table, owns);
-	map->table = NULL;
-	map->old_table = NULL;
+	WRITE_ONCE(map->table, NULL);
+	WRITE_ONCE(map->old_table, NULL);
 	map->count = 0;
 	map->B = 0;
 	map->nr_overflow = 0;
@@ -1550,13 +1686,30 @@ void gomap_clear(struct gomap *map)
 	struct gm_blob *deferred;
 	unsigned long flags;
 
-	flags = gm_lock(map);
+	flags = gm_write_lock(map);
 	gm_reset(map);
 	deferred = gm_detach_deferred(map);
-	gm_unlock(map, flags);
+	gm_write_unlock(map, flags);
 	blob_free_list(deferred);
 }
 EXPORT_SYMBOL_GPL(gomap_clear);
+
+/* Lookups count per CPU, since they take no lock. */
+static void gm_sum_read_stats(struct gomap *map, struct gomap_stats *stats)
+{
+	int cpu;
+
+	stats->lookups = 0;
+	stats->hits = 0;
+	stats->misses = 0;
+	for_each_possible_cpu(cpu) {
+		const struct gm_read_stats *rs = per_cpu_ptr(map->read_stats, cpu);
+
+		stats->lookups += READ_ONCE(rs->lookups);
+		stats->hits += READ_ONCE(rs->hits);
+		stats->misses += READ_ONCE(rs->misses);
+	}
+}
 
 /**
  * gomap_stats() - Take a consistent snapshot of a map's state and counters.
@@ -1580,6 +1733,7 @@ void gomap_stats(struct gomap *map, struct gomap_stats *stats)
 	stats->same_size_growing = map->same_size_grow;
 	stats->nevacuate = map->evac_next;
 	stats->bytes = map->bytes;
+	gm_sum_read_stats(map, stats);
 	spin_unlock_irqrestore(&map->lock, flags);
 }
 EXPORT_SYMBOL_GPL(gomap_stats);
@@ -1655,7 +1809,11 @@ struct gomap *gomap_create(const struct gomap_params *params, gfp_t gfp)
 	map = kzalloc(sizeof(*map), gfp);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
+	map->read_stats = alloc_percpu_gfp(struct gm_read_stats, gfp);
+	if (!map->read_stats)
+		goto err_free_map;
 	spin_lock_init(&map->lock);
+	seqcount_spinlock_init(&map->seq, &map->lock);
 	INIT_WORK(&map->grow_work, gm_grow_worker);
 	map->params = *params;
 	gm_set_shape(map);
@@ -1665,13 +1823,17 @@ struct gomap *gomap_create(const struct gomap_params *params, gfp_t gfp)
 	map->B = shift;
 	if (shift) {
 		map->table = tbl_alloc(map, shift, gfp | __GFP_NOWARN, true);
-		if (!map->table) {
-			kfree(map);
-			return ERR_PTR(-ENOMEM);
-		}
+		if (!map->table)
+			goto err_free_stats;
 		map->bytes = map->table->bytes;
 	}
 	return map;
+
+err_free_stats:
+	free_percpu(map->read_stats);
+err_free_map:
+	kfree(map);
+	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_GPL(gomap_create);
 
@@ -1703,6 +1865,7 @@ void gomap_destroy(struct gomap *map)
 	map->deferred_frees = NULL;
 	spin_unlock_irqrestore(&map->lock, flags);
 	blob_free_list(deferred);
+	free_percpu(map->read_stats);
 	kfree(map);
 }
 EXPORT_SYMBOL_GPL(gomap_destroy);
@@ -2095,8 +2258,8 @@ EXPORT_SYMBOL_IF_KUNIT(gomap_test_fail_alloc);
  *
  * Return: The byte, or -ENOENT if there is no such initialised bucket.
  */
-int gomap_test_tophash(struct gomap *map, unsigned long bucket,
-					unsigned int depth, unsigned int slot)
+int gomap_test_tophash(struct gomap *map, unsigned long bucket, unsigned int depth,
+		       unsigned int slot)
 {
 	struct gomap_table *t;
 	unsigned long flags;
@@ -2130,10 +2293,10 @@ int gomap_test_grow_step(struct gomap *map, gfp_t gfp)
 	unsigned long flags;
 	int ret = 0;
 
-	flags = gm_lock(map);
+	flags = gm_write_lock(map);
 	if (map->old_table)
 		ret = gm_evacuate(map, map->evac_next, gfp) ?: 1;
-	gm_unlock(map, flags);
+	gm_write_unlock(map, flags);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(gomap_test_grow_step);

@@ -8,7 +8,9 @@
 #define _GOMAP_INTERNAL_H
 
 #include <linux/bits.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/seqlock.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -91,12 +93,21 @@ struct gomap_table {
 };
 
 /*
- * struct gomap - The map header: Go's hmap.  Every field but the
- * immutable shape is protected by @lock, which stands in for Go's
- * hashWriting flag.
+ * struct gomap - The map header: Go's hmap.  Writers hold @lock, which
+ * stands in for Go's hashWriting flag; lookups take no lock and validate
+ * what they read with @seq, under RCU (see DOC: Lockless lookups).
  */
+/* Lookup counters, per CPU since lookups take no lock. */
+struct gm_read_stats {
+	u64 lookups;
+	u64 hits;
+	u64 misses;
+};
+
 struct gomap {
-	spinlock_t lock;	/* serialises every access to the fields below */
+	spinlock_t lock;	/* serialises writers; protects every field below */
+	seqcount_spinlock_t seq;	/* bumped around every change lookups could see */
+	struct gm_read_stats __percpu *read_stats;
 
 	/* Shape, immutable after gomap_create(). */
 	struct gomap_params params;
