@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unity build of the unchanged gomap core against the userspace shims.
+ * The Makefile passes -include linux/kconfig.h, -I shim and -I ../../../gomap.
+ */
+#include <linux/kernel.h>
+#include "gomap_overrides.h"
+
+#include "../../../gomap/gomap_core.c"

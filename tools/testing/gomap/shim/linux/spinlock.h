@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * spinlock_t over the shim lock: a pthread mutex with owner tracking in
+ * the test builds.  Holding one makes the thread atomic (might_sleep()
+ * complains) and counts as an RCU read-side section.
+ */
+#ifndef __LINUX_SPINLOCK_H
+#define __LINUX_SPINLOCK_H
+
+#include <linux/compiler.h>
+#include <linux/bug.h>
+#include <linux/irqflags.h>
+#include <linux/lockdep.h>
+#include <linux/preempt.h>
+#include <linux/spinlock_types.h>
+#include "../shim.h"
+
+#ifdef SHIM_BENCH
+#define spin_lock_init(l) \
+	do { (l)->val = 0; (l)->owner = 0; (l)->name = #l; } while (0)
+#else
+#define spin_lock_init(l) do {						\
+	pthread_mutex_init(&(l)->mutex, NULL);				\
+	(l)->init = 0x5ca1ab1e;						\
+	(l)->owner = 0;							\
+	(l)->name = #l;							\
+} while (0)
+#endif
+#define raw_spin_lock_init(l)	spin_lock_init(l)
+
+#define spin_lock(l)		shim_spin_lock((l), __FILE__, __LINE__)
+#define spin_unlock(l)		shim_spin_unlock((l), __FILE__, __LINE__)
+#define spin_trylock(l)		shim_spin_trylock(l)
+#define spin_lock_nested(l, s)	spin_lock(l)
+#define spin_lock_bh(l) \
+	do { local_bh_disable(); spin_lock(l); } while (0)
+#define spin_unlock_bh(l) \
+	do { spin_unlock(l); local_bh_enable(); } while (0)
+#define spin_lock_irq(l) \
+	do { local_irq_disable(); spin_lock(l); } while (0)
+#define spin_unlock_irq(l) \
+	do { spin_unlock(l); local_irq_enable(); } while (0)
+#define spin_lock_irqsave(l, flags) \
+	do { local_irq_save(flags); spin_lock(l); } while (0)
+#define spin_lock_irqsave_nested(l, flags, s) spin_lock_irqsave(l, flags)
+#define spin_unlock_irqrestore(l, flags) \
+	do { spin_unlock(l); local_irq_restore(flags); } while (0)
+#define spin_trylock_irqsave(l, flags) ({				\
+	int __got;							\
+	local_irq_save(flags);						\
+	__got = spin_trylock(l);					\
+	if (!__got)							\
+		local_irq_restore(flags);				\
+	__got; })
+#define spin_is_locked(l)	shim_spin_is_locked(l)
+#define assert_spin_locked(l)	lockdep_assert_held(l)
+
+#define raw_spin_lock(l)			spin_lock(l)
+#define raw_spin_unlock(l)			spin_unlock(l)
+#define raw_spin_lock_irqsave(l, f)		spin_lock_irqsave(l, f)
+#define raw_spin_unlock_irqrestore(l, f)	spin_unlock_irqrestore(l, f)
+#define raw_spin_lock_irq(l)			spin_lock_irq(l)
+#define raw_spin_unlock_irq(l)			spin_unlock_irq(l)
+
+#endif
