@@ -5,7 +5,7 @@
 #   check   insmod gomap.ko + gomap_kunit.ko, dump the KUnit results, run
 #           scripts/guest/test-*.sh, kmemleak scan, power off (under timeout)
 #   demo    insmod gomap.ko, run scripts/guest/demo.sh, power off
-#   bench   insmod gomap.ko, run scripts/guest/bench.sh, power off
+#   bench   insmod gomap.ko, run scripts/guest/bench.sh (loads gomap_bench.ko), power off
 #   shell   insmod gomap.ko, interactive shell on this terminal (Ctrl-A X quits)
 #
 # Extra arguments are appended to the kernel command line.  Environment:
@@ -39,10 +39,13 @@ rm -f "$console" "$results"
 kdir=$("$GOMAP_TOP/scripts/build-kernel.sh" "${GOMAP_KERNEL:-debug}")
 modsrc=${GOMAP_MODSRC:-$GOMAP_TOP}
 
+# bench also builds the benchmark module (Kbuild: GOMAP_BENCH).
+[ "$mode" = bench ] && export GOMAP_BENCH=1
 log "building modules in $modsrc"
 make -s -C "$modsrc" KDIR="$kdir" >&2
 mods=("$modsrc/gomap.ko")
 [ "$mode" = check ] && mods+=("$modsrc/gomap_kunit.ko")
+[ "$mode" = bench ] && mods+=("$modsrc/gomap_bench.ko")
 for ko in "${mods[@]}"; do
 	[ -f "$ko" ] || die "$ko was not built"
 done
