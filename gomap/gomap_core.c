@@ -759,9 +759,14 @@ static bool gm_find(struct gomap *map, struct gm_key *key, struct gm_pos *pos)
 	t = READ_ONCE(map->table);
 	if (!t || !READ_ONCE(map->count))
 		return false;
-	smp_rmb();	/* the table before the old table it was filled from */
-	old = READ_ONCE(map->old_table);
-	smp_rmb();	/* no old table: the new one is initialised */
+	/*
+	 * The table's own source, not map->old_table: after a clear in the
+	 * middle of a growth the map forgets both, but a reader still holding
+	 * the half-filled table must keep away from its unfilled buckets.
+	 */
+	smp_rmb();	/* the table before its source */
+	old = READ_ONCE(t->src);
+	smp_rmb();	/* no source: every bucket is initialised */
 	if (map->kind == GM_KEY_STR && !t->B && !old && !bkt_overflow(t, t->buckets)) {
 		int hit = str_find_small(t, key, pos);
 
@@ -894,7 +899,7 @@ static void gm_advance_mark(struct gomap *map)
 	smp_wmb();	/* every bucket initialised before the old table goes */
 	WRITE_ONCE(map->old_table, NULL);
 	map->same_size_grow = false;
-	map->table->src = NULL;
+	WRITE_ONCE(map->table->src, NULL);
 	tbl_put(old);			/* the new table's reference on its source */
 	gm_drop_table(map, old, false);	/* the map's reference */
 }
@@ -976,10 +981,10 @@ static void gm_grow_worker(struct work_struct *work);
 static void gm_start_growth(struct gomap *map, struct gomap_table *t, bool same_size)
 {
 	map->old_table = map->table;
-	smp_wmb();	/* the old table before the new one: see gm_find() */
-	WRITE_ONCE(map->table, t);
 	t->src = map->old_table;
 	refcount_inc(&t->src->refs);	/* dropped when the growth ends */
+	smp_wmb();	/* the source before the table that leads to it: see gm_find() */
+	WRITE_ONCE(map->table, t);
 	map->B = t->B;
 	map->same_size_grow = same_size;
 	map->evac_next = 0;
