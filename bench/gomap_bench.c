@@ -453,7 +453,8 @@ static int bench_once(const struct bench_ops *ops, unsigned long n, u64 *ns, siz
 	t0 = ktime_get_ns();
 	seen = ops->iterate(m);
 	ns[W_ITER] = (ktime_get_ns() - t0) / n;
-	if (!ret && seen != n)
+	/* rhashtable walkers may miss or repeat entries while it resizes. */
+	if (!ret && seen != n && ops != &rht_ops)
 		ret = -EIO;
 
 	t0 = ktime_get_ns();
