@@ -33,7 +33,7 @@ console=$vmdir/console.log
 results=$vmdir/results.txt
 # Stale logs must not be judged if this run fails before the boot.
 mkdir -p "$vmdir"
-rm -f "$console" "$results"
+rm -f "$console" "$results" "$vmdir/qemu.log"
 
 "$GOMAP_TOP/scripts/install-deps.sh"
 kdir=$("$GOMAP_TOP/scripts/build-kernel.sh" "${GOMAP_KERNEL:-debug}")
@@ -76,7 +76,7 @@ rc=0
 # reading the terminal from behind timeout(1) would be stopped by SIGTTIN.
 timeout --kill-after=30 "$tmo" "${qemu[@]}" -monitor none \
 	-chardev "file,id=con,path=$console" -serial chardev:con \
-	-serial "file:$results" </dev/null >/dev/null &
+	-serial "file:$results" </dev/null >/dev/null 2>"$vmdir/qemu.log" &
 qpid=$!
 if [ "${GOMAP_VM_QUIET:-0}" != 1 ]; then
 	tail -n +1 -F --pid=$qpid "$console" 2>/dev/null &
@@ -84,6 +84,13 @@ fi
 wait $qpid || rc=$?
 wait || true
 [ $rc -eq 124 ] && log "QEMU killed after ${tmo}s"
+if [ -s "$vmdir/qemu.log" ]; then
+	cat "$vmdir/qemu.log" >&2
+	# QEMU exits with 0 when something else sends it SIGTERM.
+	if [ $rc -eq 0 ] && grep -q 'terminating on signal' "$vmdir/qemu.log"; then
+		rc=1
+	fi
+fi
 log "VM exited with status $rc after $(( $(date +%s) - start )) s"
 log "console log: $console"
 log "results:     $results"
