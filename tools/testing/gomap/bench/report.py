@@ -85,11 +85,12 @@ def main():
                     v = [med.get((i, kind, n, op), float("nan")) for i in IMPLS]
                     f.write(f"{n} {v[0]} {v[1]} {v[2]}\n")
                 f.write("\n\n")
-        plot = [f'set terminal pngcairo size 1500,900 font ",10"',
+        plot = [f'set terminal pngcairo size 1500,900 font ",10" noenhanced',
                 f'set output "{os.path.join(out, kind + ".png")}"',
                 f'set multiplot layout 2,4 title "gomap vs Go map vs Abseil flat_hash_map, '
                 f'{kind} keys (median)"',
-                "set logscale x 2", "set key top left", "set grid",
+                "set logscale x 2", f"set xrange [{sizes[0] / 2}:{sizes[-1] * 2}]", "set key top left",
+                "set grid", "set xtics (" + ", ".join(f'"{size_name(n)}" {n}' for n in sizes) + ")",
                 'set xlabel "entries"']
         for idx, op in enumerate(OPS):
             ylab = "bytes per entry" if op == "bytes_per_entry" else "ns/op"
