@@ -18,3 +18,19 @@ kernel_dir() {
 	       sha256sum | cut -c1-16)
 	echo "$GOMAP_CACHE/kernel-$1-$key"
 }
+
+# apt_install_missing PACKAGE...: install the Debian packages that are not
+# installed yet; does nothing (and touches no network) when all are there.
+apt_install_missing() {
+	local p missing=()
+
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "install-deps: installing ${missing[*]}" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
