@@ -236,6 +236,17 @@ static bool tbl_bucket_ready(const struct gomap_table *t, unsigned long idx)
 	return !src || bkt_evacuated(tbl_bucket(src, idx & tbl_mask(src)));
 }
 
+/* memcpy() with the common key and value sizes inlined. */
+static inline void gm_memcpy(void *dst, const void *src, size_t size)
+{
+	if (size == sizeof(u64))
+		memcpy(dst, src, sizeof(u64));
+	else if (size == sizeof(u32))
+		memcpy(dst, src, sizeof(u32));
+	else
+		memcpy(dst, src, size);
+}
+
 /* ---- Hashing ---- */
 
 static inline u8 gm_tophash(u64 hash)
@@ -245,9 +256,53 @@ static inline u8 gm_tophash(u64 hash)
 	return top < GM_MIN_TOPHASH ? top + GM_MIN_TOPHASH : top;
 }
 
+/*
+ * xxh64() of one 8-byte or 4-byte input, unrolled: the same value as the
+ * library call (the KUnit case gomap_hash_matches_xxh64 checks), in a
+ * fraction of its instructions.  The constants are xxHash's PRIME64_1..5.
+ */
+#define GM_XXH_P1	0x9E3779B185EBCA87ULL
+#define GM_XXH_P2	0xC2B2AE3D27D4EB4FULL
+#define GM_XXH_P3	0x165667B19E3779F9ULL
+#define GM_XXH_P4	0x85EBCA77C2B2AE63ULL
+#define GM_XXH_P5	0x27D4EB2F165667C5ULL
+
+static inline u64 xxh64_avalanche(u64 h)
+{
+	h ^= h >> 33;
+	h *= GM_XXH_P2;
+	h ^= h >> 29;
+	h *= GM_XXH_P3;
+	return h ^ (h >> 32);
+}
+
+static inline u64 xxh64_8(const void *key, u64 seed)
+{
+	u64 h = seed + GM_XXH_P5 + 8;
+
+	h ^= rol64(get_unaligned_le64(key) * GM_XXH_P2, 31) * GM_XXH_P1;
+	h = rol64(h, 27) * GM_XXH_P1 + GM_XXH_P4;
+	return xxh64_avalanche(h);
+}
+
+static inline u64 xxh64_4(const void *key, u64 seed)
+{
+	u64 h = seed + GM_XXH_P5 + 4;
+
+	h ^= (u64)get_unaligned_le32(key) * GM_XXH_P1;
+	h = rol64(h, 23) * GM_XXH_P2 + GM_XXH_P3;
+	return xxh64_avalanche(h);
+}
+
 static inline u64 gm_hash(const struct gomap *map, const void *key, size_t len)
 {
-	return xxh64(key, len, READ_ONCE(map->hash0));	/* lockless readers race with reseeds */
+	u64 seed = READ_ONCE(map->hash0);	/* lockless readers race with reseeds */
+
+	if (len == sizeof(u64))
+		return xxh64_8(key, seed);
+	if (len == sizeof(u32))
+		return xxh64_4(key, seed);
+	return xxh64(key, len, seed);
 }
 
 /* The bytes and length of the key stored in slot @i of @b. */
@@ -287,8 +342,8 @@ static bool str_equal(const u8 *p, const struct gm_key *key)
 	       (to_blob(p)->len == key->len && !memcmp(p, key->ptr, key->len));
 }
 
-static bool slot_key_equal(const struct gomap_table *t, void *b, unsigned int i,
-			   const struct gm_key *key)
+static __always_inline bool slot_key_equal(const struct gomap_table *t, void *b,
+					   unsigned int i, const struct gm_key *key)
 {
 	void *k = bkt_key(t, b, i);
 	const struct gm_str *s = k;
@@ -318,7 +373,7 @@ static void gm_key_init(struct gomap *map, struct gm_key *key, const void *ptr, 
 		key->ival = get_unaligned((const u64 *)ptr);
 }
 
-static void gm_key_hash(struct gomap *map, struct gm_key *key)
+static __always_inline void gm_key_hash(struct gomap *map, struct gm_key *key)
 {
 	key->hash = gm_hash(map, key->ptr, key->len);
 	key->top = gm_tophash(key->hash);
@@ -654,33 +709,53 @@ static void *gm_chain(struct gomap *map, u64 hash, struct gomap_table **tp)
 }
 
 /*
+ * The eight tophash bytes of a bucket as one word, slot i in byte i, so a
+ * bucket is matched in a few instructions instead of eight compares.  A
+ * lockless reader may see a torn mix of old and new bytes; the seqcount
+ * sends it round again.
+ */
+static inline u64 bkt_top_word(void *b)
+{
+	return get_unaligned_le64(bkt_tophash(b));
+}
+
+#define GM_BYTES(x)	(0x0101010101010101ULL * (x))
+
+/* Bit 7 of byte i set where byte i of @word is @top, and nowhere else. */
+static inline u64 top_match(u64 word, u8 top)
+{
+	u64 x = word ^ GM_BYTES(top);
+
+	return ~(((x & GM_BYTES(0x7f)) + GM_BYTES(0x7f)) | x | GM_BYTES(0x7f));
+}
+
+/* The slot of the lowest byte set in a top_match() mask. */
+static inline unsigned int match_slot(u64 match)
+{
+	return __ffs64(match) / 8;
+}
+
+/*
  * Walk the chain from @b for @key.  On a hit fill @pos and return true.
  * On a miss, @free gets the first free slot seen (Go's insertb/inserti) or
- * a NULL bucket, and @last the chain's last bucket.
+ * a NULL bucket, and @last the chain's last bucket.  A bucket holding an
+ * emptyRest slot ends the chain: every slot after it is empty.
  */
-static bool chain_find(struct gomap_table *t, void *b, struct gm_key *key,
-		       struct gm_pos *pos, struct gm_pos *free, void **last)
+static __always_inline bool
+chain_find(struct gomap_table *t, void *b, struct gm_key *key, struct gm_pos *pos,
+	   struct gm_pos *free, void **last)
 {
-	unsigned int i;
+	u64 word, match;
 
 	if (free)
 		free->b = NULL;
 	for (; b; b = bkt_overflow(t, b)) {
-		u8 *top = bkt_tophash(b);
-
 		key->visited++;
 		*last = b;
-		for (i = 0; i < GM_SLOTS; i++) {
-			if (top[i] != key->top) {
-				if (top_empty(top[i]) && free && !free->b) {
-					free->b = b;
-					free->i = i;
-					free->t = t;
-				}
-				if (top[i] == GM_EMPTY_REST)
-					return false;
-				continue;
-			}
+		word = bkt_top_word(b);
+		for (match = top_match(word, key->top); match; match &= match - 1) {
+			unsigned int i = match_slot(match);
+
 			if (slot_key_equal(t, b, i, key)) {
 				pos->b = b;
 				pos->i = i;
@@ -688,6 +763,16 @@ static bool chain_find(struct gomap_table *t, void *b, struct gm_key *key,
 				return true;
 			}
 		}
+		if (free && !free->b) {
+			match = top_match(word, GM_EMPTY_REST) | top_match(word, GM_EMPTY_ONE);
+			if (match) {
+				free->b = b;
+				free->i = match_slot(match);
+				free->t = t;
+			}
+		}
+		if (top_match(word, GM_EMPTY_REST))
+			return false;
 	}
 	return false;
 }
@@ -878,8 +963,8 @@ static void evac_move(struct gomap *map, struct gm_dst *d, struct gm_evac_spares
 		map->op_buckets++;
 	}
 	bkt_tophash(d->b)[d->i] = bkt_tophash(b)[i];
-	memcpy(bkt_key(t, d->b, d->i), bkt_key(old, b, i), t->key_slot);
-	memcpy(bkt_value(t, d->b, d->i), bkt_value(old, b, i), t->value_slot);
+	gm_memcpy(bkt_key(t, d->b, d->i), bkt_key(old, b, i), t->key_slot);
+	gm_memcpy(bkt_value(t, d->b, d->i), bkt_value(old, b, i), t->value_slot);
 	map->op_bytes += t->key_slot + t->value_slot;
 	d->i++;
 }
@@ -1128,7 +1213,7 @@ static int gm_store_key(struct gomap *map, struct gm_pos *pos, const struct gm_k
 	} else if (map->key_indirect) {
 		WRITE_ONCE(*(void **)kslot, blob->data);
 	} else {
-		memcpy(kslot, key->ptr, key->len);
+		gm_memcpy(kslot, key->ptr, key->len);
 	}
 	smp_wmb();	/* the key before the tophash that lets lockless readers at it */
 	bkt_tophash(pos->b)[pos->i] = key->top;
@@ -1155,7 +1240,7 @@ static void gm_set_value(struct gomap *map, struct gm_pos *pos, const void *valu
 			memset(v, 0, size);
 		fn(v, found, arg);
 	} else if (value) {
-		memcpy(v, value, size);
+		gm_memcpy(v, value, size);
 	} else {
 		memset(v, 0, size);
 	}
@@ -1393,7 +1478,7 @@ static bool gm_read(struct gomap *map, struct gm_key *key, void *value)
 	if (!gm_find(map, key, &pos))
 		return false;
 	if (value)
-		memcpy(value, slot_value(pos.t, &pos), map->params.value_size);
+		gm_memcpy(value, slot_value(pos.t, &pos), map->params.value_size);
 	return true;
 }
 
@@ -1404,7 +1489,6 @@ static bool gm_read(struct gomap *map, struct gm_key *key, void *value)
  */
 static int gm_lookup(struct gomap *map, const void *kptr, size_t len, void *value)
 {
-	struct gm_read_stats *rs;
 	unsigned int tries, seq;
 	unsigned long flags;
 	struct gm_key key;
@@ -1424,13 +1508,10 @@ static int gm_lookup(struct gomap *map, const void *kptr, size_t len, void *valu
 	spin_unlock_irqrestore(&map->lock, flags);
 out:
 	rcu_read_unlock();
-	rs = get_cpu_ptr(map->read_stats);
-	rs->lookups++;
 	if (found)
-		rs->hits++;
+		this_cpu_inc(map->read_stats->hits);
 	else
-		rs->misses++;
-	put_cpu_ptr(map->read_stats);
+		this_cpu_inc(map->read_stats->misses);
 	return found ? 0 : -ENOENT;
 }
 
@@ -1704,16 +1785,15 @@ static void gm_sum_read_stats(struct gomap *map, struct gomap_stats *stats)
 {
 	int cpu;
 
-	stats->lookups = 0;
 	stats->hits = 0;
 	stats->misses = 0;
 	for_each_possible_cpu(cpu) {
 		const struct gm_read_stats *rs = per_cpu_ptr(map->read_stats, cpu);
 
-		stats->lookups += READ_ONCE(rs->lookups);
 		stats->hits += READ_ONCE(rs->hits);
 		stats->misses += READ_ONCE(rs->misses);
 	}
+	stats->lookups = stats->hits + stats->misses;
 }
 
 /**
@@ -1933,9 +2013,9 @@ static int iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_
 	if (key && len > key_size)
 		return -E2BIG;
 	if (key && len)
-		memcpy(key, k, len);
+		gm_memcpy(key, k, len);
 	if (value)
-		memcpy(value, slot_value(pos->t, pos), map->params.value_size);
+		gm_memcpy(value, slot_value(pos->t, pos), map->params.value_size);
 	return len;
 }
 

@@ -99,7 +99,6 @@ struct gomap_table {
  */
 /* Lookup counters, per CPU since lookups take no lock. */
 struct gm_read_stats {
-	u64 lookups;
 	u64 hits;
 	u64 misses;
 };

@@ -33,6 +33,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timer.h>
+#include <linux/xxhash.h>
 #include <asm/unaligned.h>
 
 #include "gomap.h"
@@ -1373,7 +1374,35 @@ static void gomap_test_delete_across_overflow_empty_rest(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gomap_test_check(map), 0);
 }
 
+/*
+ * The hash has unrolled paths for 4- and 8-byte keys; every length, those
+ * and their neighbours included, must hash exactly as the kernel's xxh64().
+ */
+static void gomap_test_hash_matches_xxh64(struct kunit *test)
+{
+	static const u64 seeds[] = { GM_SEED, 0, ~0ULL };
+	static const size_t lens[] = { 0, 1, 3, 4, 5, 7, 8, 9, 16, 31, 32, 33 };
+	struct gomap *map = gm_create(test, sizeof(u64), sizeof(u64), 0);
+	struct rnd_state rnd;
+	unsigned int s, l, i;
+	u8 buf[40];
+
+	prandom_seed_state(&rnd, 42);
+	for (s = 0; s < ARRAY_SIZE(seeds); s++) {
+		gomap_test_set_seed(map, seeds[s]);
+		for (l = 0; l < ARRAY_SIZE(lens); l++) {
+			for (i = 0; i < 16; i++) {
+				prandom_bytes_state(&rnd, buf, sizeof(buf));
+				/* At an odd offset too: keys need not be aligned. */
+				KUNIT_EXPECT_EQ(test, gomap_test_hash(map, buf + (i & 1), lens[l]),
+						xxh64(buf + (i & 1), lens[l], seeds[s]));
+			}
+		}
+	}
+}
+
 static struct kunit_case gomap_cases[] = {
+	KUNIT_CASE(gomap_test_hash_matches_xxh64),
 	KUNIT_CASE(gomap_test_create_small_no_array),
 	KUNIT_CASE(gomap_test_assign_first_bucket),
 	KUNIT_CASE(gomap_test_create_null_params),

@@ -83,6 +83,25 @@ TEST(test_hash_is_xxh64_with_seed)
 	tmap_free(smap);
 }
 
+/* The unrolled 4- and 8-byte paths give the kernel's own xxh64() answers. */
+TEST(map_hash_matches_kernel_known_answers)
+{
+	struct gomap *smap = tmap_new(GOMAP_KEY_STRING, 8, 0, 0);
+	u8 buf[KAT_MAX_LEN + 1];
+	size_t i;
+
+	kat_fill(buf, KAT_MAX_LEN);
+	for (i = 0; i < ARRAY_SIZE(xxh64_kat); i++) {
+		gomap_test_set_seed(smap, xxh64_kat[i].seed);
+		EXPECT_EQ(gomap_test_hash(smap, buf, xxh64_kat[i].len), xxh64_kat[i].hash);
+		/* Unaligned keys too. */
+		memmove(buf + 1, buf, KAT_MAX_LEN);
+		EXPECT_EQ(gomap_test_hash(smap, buf + 1, xxh64_kat[i].len), xxh64_kat[i].hash);
+		memmove(buf, buf + 1, KAT_MAX_LEN);
+	}
+	tmap_free(smap);
+}
+
 /* ---- Create ---- */
 
 TEST(create_rejects_bad_params)
