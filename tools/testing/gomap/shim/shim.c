@@ -117,33 +117,33 @@ void shim_printk(int level, const char *fmt, ...)
 /* ------------------------------------------------------------------------ */
 /* Execution context and RCU readers                                        */
 
-static __thread struct shim_ctx ctx;
-static __thread int ctx_nest;		/* sum of everything that makes a reader */
-static __thread unsigned long my_tid;
+__thread struct shim_ctx shim_tls_ctx;
+__thread int shim_tls_nest;		/* sum of everything that makes a reader */
+__thread unsigned long shim_tls_tid;
 static __thread bool draining;
 static unsigned long next_tid;
 
 unsigned long shim_thread_id(void)
 {
-	if (!my_tid)
-		my_tid = __atomic_add_fetch(&next_tid, 1, __ATOMIC_RELAXED);
-	return my_tid;
+	if (!shim_tls_tid)
+		shim_tls_tid = __atomic_add_fetch(&next_tid, 1, __ATOMIC_RELAXED);
+	return shim_tls_tid;
 }
 
 struct shim_ctx *shim_ctx(void)
 {
-	return &ctx;
+	return &shim_tls_ctx;
 }
 
 bool shim_in_atomic(void)
 {
-	return ctx.locks || ctx.rcu || ctx.preempt || ctx.irqs_off || ctx.hardirq ||
-	       ctx.softirq || ctx.bh;
+	return shim_tls_ctx.locks || shim_tls_ctx.rcu || shim_tls_ctx.preempt || shim_tls_ctx.irqs_off || shim_tls_ctx.hardirq ||
+	       shim_tls_ctx.softirq || shim_tls_ctx.bh;
 }
 
 bool shim_in_rcu_reader(void)
 {
-	return ctx_nest > 0;
+	return shim_tls_nest > 0;
 }
 
 void shim_might_sleep(const char *file, int line, const char *what)
@@ -155,8 +155,8 @@ void shim_might_sleep(const char *file, int line, const char *what)
 		return;
 	shim_bug("sleeping function called from invalid context at %s:%d (%s): "
 		 "locks=%d rcu=%d preempt=%d irqs_off=%d hardirq=%d softirq=%d bh=%d",
-		 file, line, what, ctx.locks, ctx.rcu, ctx.preempt, ctx.irqs_off,
-		 ctx.hardirq, ctx.softirq, ctx.bh);
+		 file, line, what, shim_tls_ctx.locks, shim_tls_ctx.rcu, shim_tls_ctx.preempt, shim_tls_ctx.irqs_off,
+		 shim_tls_ctx.hardirq, shim_tls_ctx.softirq, shim_tls_ctx.bh);
 }
 
 #if SHIM_TRACK
@@ -250,50 +250,56 @@ static inline void reader_offline(void) { }
 static inline void wait_grace_period(void) { }
 #endif
 
-static unsigned long rcu_queued;	/* callbacks waiting, read without the lock */
-static unsigned long work_queued;
+unsigned long shim_rcu_queued;	/* callbacks waiting, read without the lock */
+unsigned long shim_work_queued;
 static enum shim_rcu_mode rcu_mode = SHIM_RCU_AUTO;
 static enum shim_wq_mode wq_mode = SHIM_WQ_MANUAL;
 static void rcu_process(void);
 
 static inline void ctx_enter(void)
 {
-	if (ctx_nest++ == 0)
+	if (shim_tls_nest++ == 0)
 		reader_online();
 }
 
 static inline void ctx_leave(void)
 {
-	if (--ctx_nest > 0)
+	if (--shim_tls_nest > 0)
 		return;
-	if (ctx_nest < 0)
-		shim_bug("shim: unbalanced unlock/enable (context nest %d)", ctx_nest);
+	shim_ctx_last_leave();
+}
+
+/* The calling thread left its outermost section: run what waited for it. */
+void shim_ctx_last_leave(void)
+{
+	if (shim_tls_nest < 0)
+		shim_bug("shim: unbalanced unlock/enable (context nest %d)", shim_tls_nest);
 	reader_offline();
 	/* Leaving the last atomic section: a softirq may run here, and work too. */
 	if (draining)
 		return;
-	if (__atomic_load_n(&rcu_queued, __ATOMIC_RELAXED) && rcu_mode == SHIM_RCU_AUTO)
+	if (__atomic_load_n(&shim_rcu_queued, __ATOMIC_RELAXED) && rcu_mode == SHIM_RCU_AUTO)
 		rcu_process();
-	if (__atomic_load_n(&work_queued, __ATOMIC_RELAXED) && wq_mode == SHIM_WQ_AUTO &&
-	    !ctx.in_work && !shim_in_atomic())
+	if (__atomic_load_n(&shim_work_queued, __ATOMIC_RELAXED) && wq_mode == SHIM_WQ_AUTO &&
+	    !shim_tls_ctx.in_work && !shim_in_atomic())
 		shim_run_work();
 }
 
 void shim_irq_enter(void)
 {
-	ctx.hardirq++;
+	shim_tls_ctx.hardirq++;
 	ctx_enter();
 }
 
 void shim_irq_exit(void)
 {
-	ctx.hardirq--;
+	shim_tls_ctx.hardirq--;
 	ctx_leave();
 }
 
 unsigned long shim_irq_save(void)
 {
-	ctx.irqs_off++;
+	shim_tls_ctx.irqs_off++;
 	ctx_enter();
 	return 0x200;		/* X86_EFLAGS_IF, for looks */
 }
@@ -301,9 +307,9 @@ unsigned long shim_irq_save(void)
 void shim_irq_restore(unsigned long flags)
 {
 	(void)flags;
-	if (ctx.irqs_off <= 0)
+	if (shim_tls_ctx.irqs_off <= 0)
 		shim_bug("shim: local_irq_restore() without save");
-	ctx.irqs_off--;
+	shim_tls_ctx.irqs_off--;
 	ctx_leave();
 }
 
@@ -316,7 +322,7 @@ void shim_stress_point(void)
 {
 	static __thread uint64_t r;
 
-	if (!ctx.rcu || ctx.locks || draining)
+	if (!shim_tls_ctx.rcu || shim_tls_ctx.locks || draining)
 		return;
 	if (!r)
 		r = shim_thread_id() * 0x9e3779b97f4a7c15ULL;
@@ -365,7 +371,7 @@ void shim_spin_lock(struct shim_spinlock *l, const char *file, int line)
 	pthread_mutex_lock(&l->mutex);
 #endif
 	__atomic_store_n(&l->owner, me, __ATOMIC_RELAXED);
-	ctx.locks++;
+	shim_tls_ctx.locks++;
 	ctx_enter();
 }
 
@@ -379,7 +385,7 @@ int shim_spin_trylock(struct shim_spinlock *l)
 		return 0;
 #endif
 	__atomic_store_n(&l->owner, shim_thread_id() + 1, __ATOMIC_RELAXED);
-	ctx.locks++;
+	shim_tls_ctx.locks++;
 	ctx_enter();
 	return 1;
 }
@@ -395,7 +401,7 @@ void shim_spin_unlock(struct shim_spinlock *l, const char *file, int line)
 #else
 	pthread_mutex_unlock(&l->mutex);
 #endif
-	ctx.locks--;
+	shim_tls_ctx.locks--;
 	ctx_leave();
 }
 
@@ -765,7 +771,7 @@ void shim_vfree(const void *p, const char *file, int line)
 	if (!p)
 		return;
 	/* vfree(): might_sleep_if(!in_interrupt()) */
-	if (!ctx.hardirq && !ctx.softirq && !ctx.bh)
+	if (!shim_tls_ctx.hardirq && !shim_tls_ctx.softirq && !shim_tls_ctx.bh)
 		shim_might_sleep(file, line, "vfree outside interrupt context");
 	t = hdr_of(p, file, line);
 	if ((t->kind & 0xff) != SHIM_VMALLOC)
@@ -922,17 +928,17 @@ void shim_call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *))
 	if (!SHIM_TRACK) {	/* bench build: one thread, no lock (like a per-cpu list) */
 		*rcu_tail = head;
 		rcu_tail = &head->next;
-		rcu_queued++;
+		shim_rcu_queued++;
 		goto queued;
 	}
 	pthread_mutex_lock(&rcu_lock);
 	*rcu_tail = head;
 	rcu_tail = &head->next;
-	__atomic_add_fetch(&rcu_queued, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&shim_rcu_queued, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&rcu_lock);
 queued:
 	/* Called outside any read-side section: the "softirq" may run at once. */
-	if (!ctx_nest && !draining && rcu_mode == SHIM_RCU_AUTO)
+	if (!shim_tls_nest && !draining && rcu_mode == SHIM_RCU_AUTO)
 		rcu_process();
 }
 
@@ -956,7 +962,7 @@ static void rcu_process(void)
 {
 	struct rcu_head *batch, *next;
 
-	if (ctx_nest)
+	if (shim_tls_nest)
 		return;
 	draining = true;
 	if (SHIM_TRACK)
@@ -970,13 +976,13 @@ static void rcu_process(void)
 		pthread_mutex_unlock(&rcu_lock);
 	if (batch) {
 		wait_grace_period();
-		ctx.softirq++;
+		shim_tls_ctx.softirq++;
 		for (; batch; batch = next) {
 			next = batch->next;
-			__atomic_sub_fetch(&rcu_queued, 1, __ATOMIC_RELAXED);
+			__atomic_sub_fetch(&shim_rcu_queued, 1, __ATOMIC_RELAXED);
 			rcu_invoke(batch);
 		}
-		ctx.softirq--;
+		shim_tls_ctx.softirq--;
 		__atomic_sub_fetch(&rcu_running, 1, __ATOMIC_RELEASE);
 	}
 	draining = false;
@@ -984,15 +990,15 @@ static void rcu_process(void)
 
 void shim_rcu_read_lock(void)
 {
-	ctx.rcu++;
+	shim_tls_ctx.rcu++;
 	ctx_enter();
 }
 
 void shim_rcu_read_unlock(void)
 {
-	if (ctx.rcu <= 0)
+	if (shim_tls_ctx.rcu <= 0)
 		shim_bug("rcu_read_unlock() without rcu_read_lock()");
-	ctx.rcu--;
+	shim_tls_ctx.rcu--;
 	ctx_leave();
 }
 
@@ -1005,7 +1011,7 @@ void shim_synchronize_rcu(const char *file, int line)
 void shim_rcu_barrier(void)
 {
 	shim_might_sleep(__FILE__, __LINE__, "rcu_barrier");
-	while (__atomic_load_n(&rcu_queued, __ATOMIC_ACQUIRE) ||
+	while (__atomic_load_n(&shim_rcu_queued, __ATOMIC_ACQUIRE) ||
 	       __atomic_load_n(&rcu_running, __ATOMIC_ACQUIRE)) {
 		rcu_process();
 		if (__atomic_load_n(&rcu_running, __ATOMIC_ACQUIRE))
@@ -1015,7 +1021,7 @@ void shim_rcu_barrier(void)
 
 unsigned long shim_rcu_pending(void)
 {
-	return __atomic_load_n(&rcu_queued, __ATOMIC_RELAXED);
+	return __atomic_load_n(&shim_rcu_queued, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1050,7 +1056,7 @@ static bool wq_unlink(struct work_struct *w)
 			if (!*pp)
 				wq_tail = pp;
 			w->shim_pending = 0;
-			work_queued--;
+			shim_work_queued--;
 			return true;
 		}
 	}
@@ -1071,7 +1077,7 @@ bool shim_queue_work(struct workqueue_struct *wq, struct work_struct *w)
 	w->shim_next = NULL;
 	*wq_tail = w;
 	wq_tail = &w->shim_next;
-	work_queued++;
+	shim_work_queued++;
 	pthread_cond_broadcast(&wq_cond);
 	pthread_mutex_unlock(&wq_lock);
 	return true;
@@ -1080,9 +1086,9 @@ bool shim_queue_work(struct workqueue_struct *wq, struct work_struct *w)
 /* Run one work item, taken off the queue by the caller (wq_lock dropped). */
 static void run_one(struct work_struct *w)
 {
-	ctx.in_work++;
+	shim_tls_ctx.in_work++;
 	w->func(w);
-	ctx.in_work--;
+	shim_tls_ctx.in_work--;
 	if (shim_in_atomic())
 		shim_bug("work function %p returned in atomic context", (void *)w->func);
 	pthread_mutex_lock(&wq_lock);
@@ -1105,7 +1111,7 @@ static struct work_struct *take_one(void)
 	w->shim_pending = 0;
 	w->shim_running++;
 	w->shim_runner = shim_thread_id();
-	work_queued--;
+	shim_work_queued--;
 	wq_running++;
 	return w;
 }
@@ -1130,7 +1136,7 @@ unsigned long shim_run_work(void)
 
 unsigned long shim_work_pending(void)
 {
-	return __atomic_load_n(&work_queued, __ATOMIC_RELAXED);
+	return __atomic_load_n(&shim_work_queued, __ATOMIC_RELAXED);
 }
 
 bool shim_cancel_work_sync(struct work_struct *w)
@@ -1262,7 +1268,7 @@ int shim_exit_check(void)
 		shim_flush_all_work();
 	}
 	if (shim_in_atomic()) {
-		shim_bug("exit in atomic context: locks=%d rcu=%d", ctx.locks, ctx.rcu);
+		shim_bug("exit in atomic context: locks=%d rcu=%d", shim_tls_ctx.locks, shim_tls_ctx.rcu);
 		return -1;
 	}
 	if (shim_live_allocs()) {

@@ -23,7 +23,7 @@ void shim_free_percpu(void *p);
 #define nr_cpu_ids		SHIM_NR_CPUS
 #define num_possible_cpus()	SHIM_NR_CPUS
 #define num_online_cpus()	SHIM_NR_CPUS
-#define smp_processor_id()	((int)((shim_thread_id() - 1) % SHIM_NR_CPUS))
+#define smp_processor_id()	((int)((shim_thread_id_fast() - 1) % SHIM_NR_CPUS))
 #define raw_smp_processor_id()	smp_processor_id()
 #define for_each_possible_cpu(cpu) for ((cpu) = 0; (cpu) < SHIM_NR_CPUS; (cpu)++)
 #define for_each_online_cpu(cpu)   for_each_possible_cpu(cpu)

@@ -6,8 +6,13 @@
 #include <linux/compiler.h>
 #include "../shim.h"
 
+#ifdef SHIM_BENCH
+#define preempt_disable()	shim_fast_enter(&shim_tls_ctx.preempt)
+#define preempt_enable()	shim_fast_leave(&shim_tls_ctx.preempt)
+#else
 #define preempt_disable()	shim_ctx_enter(&shim_ctx()->preempt)
 #define preempt_enable()	shim_ctx_leave(&shim_ctx()->preempt, "preempt_enable")
+#endif
 #define preempt_enable_no_resched() preempt_enable()
 #define migrate_disable()	preempt_disable()
 #define migrate_enable()	preempt_enable()

@@ -15,8 +15,13 @@
 #include <linux/slab.h>
 #include "../shim.h"
 
+#ifdef SHIM_BENCH
+#define rcu_read_lock()		shim_fast_enter(&shim_tls_ctx.rcu)
+#define rcu_read_unlock()	shim_fast_leave(&shim_tls_ctx.rcu)
+#else
 #define rcu_read_lock()		shim_rcu_read_lock()
 #define rcu_read_unlock()	shim_rcu_read_unlock()
+#endif
 #define rcu_read_lock_bh()	do { local_bh_disable(); rcu_read_lock(); } while (0)
 #define rcu_read_unlock_bh()	do { rcu_read_unlock(); local_bh_enable(); } while (0)
 #define rcu_read_lock_sched()	preempt_disable()
