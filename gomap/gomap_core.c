@@ -1370,7 +1370,8 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
 	}
 	map->op_buckets += key.visited;
 	gm_write_unlock(map, flags);
-	gm_spare_free(&spare);
+	if (retried)	/* only a retry fills spares */
+		gm_spare_free(&spare);
 	return ret;
 }
 
