@@ -69,10 +69,8 @@ checkpatch:
 GOMAP_INCDIR ?= /usr/include/gomap
 GOMAP_SYMVERSDIR ?= /usr/src/gomap
 
-# $(call apt_need,PACKAGE): install a Debian package unless it is installed.
-apt_need = dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'ok installed' || \
-	{ echo "installing $(1)"; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
-	  apt-get install -y -qq --no-install-recommends $(1) >/dev/null; }
+# $(call apt_need,PACKAGE...): install the Debian packages not installed yet.
+apt_need = bash -c '. scripts/lib.sh && apt_install_missing "$$@"' apt_need $(1)
 
 htmldocs:
 	scripts/docs.sh html

@@ -9,10 +9,7 @@ set -euo pipefail
 
 out=$GOMAP_TOP/bench/results
 mkdir -p "$out"
-if ! command -v gnuplot >/dev/null; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
-fi
+command -v gnuplot >/dev/null || apt_install_missing gnuplot-nox
 
 GOMAP_KERNEL=bench GOMAP_VM_DIR=$GOMAP_TOP/build/vm-bench GOMAP_VM_QUIET=1 \
 	"$GOMAP_TOP/scripts/run-vm.sh" bench

@@ -12,18 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$GOMAP_TOP"
 
-pkgs=(dkms linux-headers-amd64)
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	log "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_install_missing dkms linux-headers-amd64
 
 # The release linux-headers-amd64 points at, e.g. 6.1.0-41-amd64.
 hdrpkg=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 |

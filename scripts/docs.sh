@@ -17,11 +17,7 @@ set -euo pipefail
 cmd=${1:-html}
 
 need_sphinx() {
-	command -v sphinx-build >/dev/null && return 0
-	log "installing python3-sphinx"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends python3-sphinx >/dev/null
+	command -v sphinx-build >/dev/null || apt_install_missing python3-sphinx
 }
 
 ksrc() {
