@@ -94,7 +94,8 @@
  * DOC: Lockless lookups
  *
  * Writers hold the map lock and bump the map's seqcount around every
- * change.  Lookups take no lock: under rcu_read_lock() they read the
+ * change, except the in-place store of a word-sized value, which a lookup
+ * loads whole (gm_store_word()).  Lookups take no lock: under rcu_read_lock() they read the
  * table pointers, buckets and slots, then check the seqcount, and look
  * again if a writer ran meanwhile; after a few lost races they take the
  * lock.  What a racing lookup reads may be stale or torn, but never
@@ -650,21 +651,42 @@ static void gm_unlock(struct gomap *map, unsigned long flags)
 
 /*
  * A write section: lockless lookups that overlap it look again.  Every
- * change a lookup could see happens between these, under the map lock.
+ * change a lookup could see happens in one, under the map lock.  The
+ * section begins at the first such change (gm_write_begin()), so an
+ * assign that only stores a word-sized value in place (see
+ * gm_store_word()) never sends readers round again.
  */
+static void gm_write_begin(struct gomap *map)
+	__must_hold(&map->lock)
+{
+	if (map->seq_open)
+		return;
+	write_seqcount_begin(&map->seq);
+	map->seq_open = true;
+}
+
+static void gm_write_end(struct gomap *map)
+	__must_hold(&map->lock)
+{
+	if (!map->seq_open)
+		return;
+	write_seqcount_end(&map->seq);
+	map->seq_open = false;
+}
+
 static unsigned long gm_write_lock(struct gomap *map)
 	__acquires(&map->lock)
 {
 	unsigned long flags = gm_lock(map);
 
-	write_seqcount_begin(&map->seq);
+	gm_write_begin(map);
 	return flags;
 }
 
 static void gm_write_unlock(struct gomap *map, unsigned long flags)
 	__releases(&map->lock)
 {
-	write_seqcount_end(&map->seq);
+	gm_write_end(map);
 	gm_unlock(map, flags);
 }
 
@@ -672,7 +694,7 @@ static void gm_write_unlock(struct gomap *map, unsigned long flags)
 static void gm_write_pause(struct gomap *map, unsigned long flags)
 	__releases(&map->lock)
 {
-	write_seqcount_end(&map->seq);
+	gm_write_end(map);
 	spin_unlock_irqrestore(&map->lock, flags);
 }
 
@@ -682,7 +704,7 @@ static unsigned long gm_write_resume(struct gomap *map)
 	unsigned long flags;
 
 	spin_lock_irqsave(&map->lock, flags);
-	write_seqcount_begin(&map->seq);
+	gm_write_begin(map);
 	return flags;
 }
 
@@ -1228,6 +1250,39 @@ static void *slot_value(struct gomap_table *t, struct gm_pos *pos)
 	return t->value_indirect ? READ_ONCE(*(void **)v) : v;
 }
 
+/*
+ * Overwrite a 4-byte or word-sized inline value with one store, outside
+ * any write section: a lockless lookup loads it with one load
+ * (gm_load_value()) and sees the old value or the new, never a mix, so
+ * it need not look again.  This is rhashtable's WRITE_ONCE() update.
+ * Returns false for other values, which need a write section.
+ */
+static bool gm_store_word(struct gomap *map, void *v, const void *value)
+{
+	if (map->value_indirect)
+		return false;
+	if (map->params.value_size == sizeof(unsigned long))
+		WRITE_ONCE(*(unsigned long *)v, get_unaligned((const unsigned long *)value));
+	else if (map->params.value_size == sizeof(u32))
+		WRITE_ONCE(*(u32 *)v, get_unaligned((const u32 *)value));
+	else
+		return false;
+	return true;
+}
+
+/* Copy a value out for a lockless lookup: word-sized ones in one load. */
+static void gm_load_value(struct gomap *map, void *dst, const void *v)
+{
+	if (map->value_indirect)
+		gm_memcpy(dst, v, map->params.value_size);
+	else if (map->params.value_size == sizeof(unsigned long))
+		put_unaligned(READ_ONCE(*(const unsigned long *)v), (unsigned long *)dst);
+	else if (map->params.value_size == sizeof(u32))
+		put_unaligned(READ_ONCE(*(const u32 *)v), (u32 *)dst);
+	else
+		gm_memcpy(dst, v, map->params.value_size);
+}
+
 /* Write the value of an assign or run an update's callback on it. */
 static void gm_set_value(struct gomap *map, struct gm_pos *pos, const void *value,
 			 gomap_update_fn fn, void *arg, bool found)
@@ -1235,6 +1290,10 @@ static void gm_set_value(struct gomap *map, struct gm_pos *pos, const void *valu
 	void *v = slot_value(pos->t, pos);
 	size_t size = map->params.value_size;
 
+	map->op_bytes += size;
+	if (found && !fn && value && gm_store_word(map, v, value))
+		return;
+	gm_write_begin(map);
 	if (fn) {
 		if (!found)
 			memset(v, 0, size);
@@ -1244,7 +1303,6 @@ static void gm_set_value(struct gomap *map, struct gm_pos *pos, const void *valu
 	} else {
 		memset(v, 0, size);
 	}
-	map->op_bytes += size;
 }
 
 /* Get a free slot at the end of the chain ending in @last (Go's newoverflow). */
@@ -1295,16 +1353,22 @@ static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *v
 	void *b, *last;
 	int ret;
 
-	if (!map->table && gm_first_table(map, gfp))
-		return -ENOMEM;
+	if (!map->table) {
+		gm_write_begin(map);
+		if (gm_first_table(map, gfp))
+			return -ENOMEM;
+	}
 	gm_key_hash(map, key);
-	if (map->old_table)
+	if (map->old_table) {
+		gm_write_begin(map);
 		gm_grow_work(map, key->hash, gfp);
+	}
 	b = gm_chain(map, key->hash, &t);
 	if (chain_find(t, b, key, &pos, &free, &last)) {
 		gm_set_value(map, &pos, value, fn, arg, true);
 		return 0;
 	}
+	gm_write_begin(map);
 	if (map->params.max_entries && map->count >= map->params.max_entries)
 		return -ENOSPC;
 	if (!map->old_table && (over_load_factor(map->count + 1, map->B) ||
@@ -1351,7 +1415,7 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
 
 	might_alloc(gfp);
 	gm_key_init(map, &key, kptr, len);
-	flags = gm_write_lock(map);
+	flags = gm_lock(map);	/* the write section begins at the first change */
 	map->stats.assigns++;
 	for (;;) {
 		ret = gm_assign_locked(map, &key, value, fn, arg, gfp, &spare, &flags);
@@ -1479,7 +1543,7 @@ static bool gm_read(struct gomap *map, struct gm_key *key, void *value)
 	if (!gm_find(map, key, &pos))
 		return false;
 	if (value)
-		gm_memcpy(value, slot_value(pos.t, &pos), map->params.value_size);
+		gm_load_value(map, value, slot_value(pos.t, &pos));
 	return true;
 }
 

@@ -106,6 +106,7 @@ struct gm_read_stats {
 struct gomap {
 	spinlock_t lock;	/* serialises writers; protects every field below */
 	seqcount_spinlock_t seq;	/* bumped around every change lookups could see */
+	bool seq_open;			/* the lock holder has begun a write section */
 	struct gm_read_stats __percpu *read_stats;
 
 	/* Shape, immutable after gomap_create(). */

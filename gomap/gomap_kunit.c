@@ -1401,7 +1401,51 @@ static void gomap_test_hash_matches_xxh64(struct kunit *test)
 	}
 }
 
+/* How many write sections the map has seen (its seqcount, two per section). */
+static unsigned int gm_sections(struct gomap *map)
+{
+	return raw_read_seqcount(&map->seq) / 2;
+}
+
+/*
+ * Overwriting a word-sized value in place opens no write section, so
+ * lockless lookups need not look again; everything else does.
+ */
+static void gomap_test_overwrite_word_no_section(struct kunit *test)
+{
+	struct gomap *map = gm_create(test, sizeof(u64), sizeof(unsigned long), 0);
+	struct gomap *wide = gm_create(test, sizeof(u64), 16, 0);
+	struct gm_upd u = { .value_size = 8 };
+	u64 key = 7, wide_val[2] = { 1, 2 };
+	unsigned long val = 1;
+	unsigned int s;
+
+	KUNIT_ASSERT_EQ(test, gomap_assign(map, &key, &val, GFP_KERNEL), 0);
+	s = gm_sections(map);
+	val = 2;
+	KUNIT_EXPECT_EQ(test, gomap_assign(map, &key, &val, GFP_ATOMIC), 0);
+	KUNIT_EXPECT_EQ(test, gm_sections(map), s);
+	KUNIT_EXPECT_EQ(test, gm_get64(map, key), 2ULL);
+	/* An update callback may write anything: a section. */
+	KUNIT_EXPECT_EQ(test, gomap_update(map, &key, gm_update_inc, &u, GFP_ATOMIC), 0);
+	KUNIT_EXPECT_EQ(test, gm_sections(map), s + 1);
+	KUNIT_EXPECT_EQ(test, gm_get64(map, key), 3ULL);
+	/* A new key: a section. */
+	key = 8;
+	KUNIT_EXPECT_EQ(test, gomap_assign(map, &key, &val, GFP_ATOMIC), 0);
+	KUNIT_EXPECT_EQ(test, gm_sections(map), s + 2);
+
+	/* A value wider than a word cannot be stored with one store. */
+	KUNIT_ASSERT_EQ(test, gomap_assign(wide, &key, wide_val, GFP_KERNEL), 0);
+	s = gm_sections(wide);
+	wide_val[1] = 3;
+	KUNIT_EXPECT_EQ(test, gomap_assign(wide, &key, wide_val, GFP_ATOMIC), 0);
+	KUNIT_EXPECT_EQ(test, gm_sections(wide), s + 1);
+	KUNIT_EXPECT_EQ(test, gomap_test_check(map), 0);
+}
+
 static struct kunit_case gomap_cases[] = {
+	KUNIT_CASE(gomap_test_overwrite_word_no_section),
 	KUNIT_CASE(gomap_test_hash_matches_xxh64),
 	KUNIT_CASE(gomap_test_create_small_no_array),
 	KUNIT_CASE(gomap_test_assign_first_bucket),

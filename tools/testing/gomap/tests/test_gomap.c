@@ -1719,3 +1719,105 @@ TEST(threads_lockless_string_lookups_race_writers)
 	}
 	tmap_free(map);
 }
+
+/*
+ * Whole values under lockless lookups: one writer overwrites the values of
+ * STABLE_KEYS keys that are never deleted (a word-sized value in place, a
+ * larger one in a write section) and inserts and deletes CHURN_KEYS others,
+ * so the map grows and shrinks meanwhile.  A value names its key and its
+ * generation in every 32-bit word, so a lookup that saw half an old and half
+ * a new value, another key's value or an unwritten slot would notice; and a
+ * stable key must always be found.
+ */
+#define STABLE_KEYS	4
+#define CHURN_KEYS	4096
+#define WHOLE_WORDS	32	/* a 128-byte value: the largest kept inline */
+
+struct whole_ctx {
+	struct gomap *map;
+	unsigned int words;
+	int stop;
+	unsigned long bad, missed, hits;
+};
+
+static void whole_fill(u32 *v, unsigned int words, u64 key, u32 gen)
+{
+	unsigned int i;
+
+	for (i = 0; i < words; i++)
+		v[i] = i & 1 ? (u32)key ^ gen ^ 0x9e3779b9 : gen;
+}
+
+static bool whole_ok(const u32 *v, unsigned int words, u64 key)
+{
+	u32 want[WHOLE_WORDS];
+
+	whole_fill(want, words, key, v[0]);
+	return !memcmp(v, want, words * 4);
+}
+
+static void *whole_reader(void *arg)
+{
+	struct whole_ctx *c = arg;
+	u64 s = harness_seed | 1;
+	u32 v[WHOLE_WORDS];
+
+	while (!READ_ONCE(c->stop)) {
+		u64 r = thr_rand(&s);
+		u64 k = r & 1 ? (r >> 1) % STABLE_KEYS : STABLE_KEYS + (r >> 1) % CHURN_KEYS;
+
+		if (gomap_lookup(c->map, &k, v)) {
+			c->missed += k < STABLE_KEYS;
+			continue;
+		}
+		c->hits++;
+		/* A 4-byte value has no room to name its key. */
+		if (c->words > 1 && !whole_ok(v, c->words, k))
+			c->bad++;
+	}
+	return NULL;
+}
+
+static void whole_values_race(unsigned int value_size)
+{
+	struct whole_ctx c = { .map = tmap_new(8, value_size, 0, 0), .words = value_size / 4 };
+	u64 s = harness_seed | 3, k;
+	u32 v[WHOLE_WORDS];
+	pthread_t tr;
+	u32 gen;
+
+	for (k = 0; k < STABLE_KEYS; k++) {
+		whole_fill(v, c.words, k, 0);
+		EXPECT_EQ(gomap_assign(c.map, &k, v, GFP_KERNEL), 0);
+	}
+	pthread_create(&tr, NULL, whole_reader, &c);
+	for (gen = 1; gen < 100000; gen++) {
+		u64 r = thr_rand(&s);
+
+		k = r % STABLE_KEYS;
+		whole_fill(v, c.words, k, gen);
+		EXPECT_EQ(gomap_assign(c.map, &k, v, GFP_ATOMIC), 0);
+		if (gen % 4)
+			continue;	/* mostly overwrites: the race to catch */
+		k = STABLE_KEYS + (r >> 16) % CHURN_KEYS;
+		whole_fill(v, c.words, k, gen);
+		if (r & (1 << 8))
+			gomap_assign(c.map, &k, v, GFP_ATOMIC);
+		else
+			gomap_delete(c.map, &k);
+	}
+	WRITE_ONCE(c.stop, 1);
+	pthread_join(tr, NULL);
+	EXPECT_EQ(c.bad, 0);
+	EXPECT_EQ(c.missed, 0);
+	EXPECT_GT(c.hits, 0);
+	EXPECT_EQ(gomap_test_check(c.map), 0);
+	tmap_free(c.map);
+}
+
+TEST(threads_lockless_lookups_see_whole_values)
+{
+	whole_values_race(4);	/* stored in place */
+	whole_values_race(8);	/* stored in place on 64-bit */
+	whole_values_race(WHOLE_WORDS * 4);	/* stored in a write section */
+}
