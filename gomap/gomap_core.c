@@ -2033,32 +2033,51 @@ static void iter_pin_walk(struct gomap_iter *it, struct gomap_table *t)
 }
 
 /*
- * Start the chain of bucket @it->bucket.  An iterator that began during
- * the growth still in progress walks the old bucket while it is not
- * evacuated, keeping only the entries bound for this bucket.
- * Returns false when the walk has come round to its start.
+ * Where the chain of bucket @it->bucket starts: an iterator that began
+ * during the growth still in progress walks the old bucket while it is
+ * not evacuated, keeping only the entries bound for this bucket
+ * (@check, else GM_NO_CHECK).  Returns the table that holds the chain.
  */
-static bool iter_next_bucket(struct gomap *map, struct gomap_iter *it)
+static struct gomap_table *iter_chain(struct gomap *map, struct gomap_iter *it, void **b,
+				      unsigned long *check)
 {
-	struct gomap_table *t = it->table, *old = map->old_table;
-	void *b = NULL;
+	struct gomap_table *old = READ_ONCE(map->old_table);
 
-	if (it->bucket == it->start_bucket && it->wrapped)
-		return false;
-	it->check_bucket = GM_NO_CHECK;
-	if (old && it->B == map->B) {
+	*check = GM_NO_CHECK;
+	if (old && it->B == READ_ONCE(map->B)) {
 		void *ob = tbl_bucket(old, it->bucket & tbl_mask(old));
 
 		if (!bkt_evacuated(ob)) {
-			t = old;
-			b = ob;
-			if (!map->same_size_grow)
-				it->check_bucket = it->bucket;
+			*b = ob;
+			if (!READ_ONCE(map->same_size_grow))
+				*check = it->bucket;
+			return old;
 		}
 	}
-	if (!b)
-		b = tbl_bucket(t, it->bucket);
-	iter_pin_walk(it, t);
+	*b = tbl_bucket(it->table, it->bucket);
+	return it->table;
+}
+
+/*
+ * Start the chain of bucket @it->bucket.  Returns false when the walk has
+ * come round to its start, -EAGAIN when a lockless step would have to pin
+ * another table, true otherwise.
+ */
+static int iter_next_bucket(struct gomap *map, struct gomap_iter *it, bool lockless)
+{
+	struct gomap_table *t;
+	unsigned long check;
+	void *b;
+
+	if (it->bucket == it->start_bucket && it->wrapped)
+		return false;
+	t = iter_chain(map, it, &b, &check);
+	if (t != it->walk_table) {
+		if (lockless)
+			return -EAGAIN;
+		iter_pin_walk(it, t);
+	}
+	it->check_bucket = check;
 	it->bptr = b;
 	it->slot = 0;
 	if (++it->bucket == tbl_size(it->table)) {
@@ -2160,6 +2179,84 @@ out:
 }
 EXPORT_SYMBOL_GPL(gomap_iter_start);
 
+/*
+ * Advance @it to its next entry and copy it out: 1 with the key length in
+ * @len, -ENOENT at the end, -E2BIG if @key is too small.  With @flags the
+ * caller holds the map lock, which is dropped every GM_ITER_BATCH empty
+ * buckets to let writers and interrupts in.  Without, the caller only
+ * holds rcu_read_lock() and the step gives up with -EAGAIN wherever it
+ * would need the lock: to pin another table, after a cleared map, or
+ * after GM_ITER_BATCH empty buckets.
+ */
+static int iter_step(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size,
+		     void *value, int *len, unsigned long *flags)
+{
+	unsigned int budget = GM_ITER_BATCH;
+	int ret;
+
+	for (;;) {
+		if (it->done)
+			return -ENOENT;
+		if (it->clear_seq != READ_ONCE(map->clear_seq)) {
+			if (!flags)
+				return -EAGAIN;
+			it->done = true;
+			return -ENOENT;
+		}
+		if (!it->bptr) {
+			if (!budget--) {
+				if (!flags)
+					return -EAGAIN;
+				gm_unlock(map, *flags);
+				budget = GM_ITER_BATCH;
+				*flags = gm_lock(map);
+				continue;
+			}
+			ret = iter_next_bucket(map, it, !flags);
+			if (ret < 0)
+				return ret;
+			if (!ret) {
+				it->done = true;
+				return -ENOENT;
+			}
+		}
+		ret = iter_scan_bucket(map, it, key, key_size, value, len);
+		if (ret)
+			return ret;
+		it->bptr = bkt_overflow(it->walk_table, it->bptr);
+		it->slot = 0;
+	}
+}
+
+/*
+ * A step without the lock, read like a lockless lookup (see DOC: Lockless
+ * lookups) and kept only if no writer ran meanwhile; else the iterator is
+ * put back as it was and -EAGAIN sends the caller to the lock.  Maps with
+ * string keys always take the lock: a racing read of a string slot could
+ * pair a key with another key's length.
+ */
+static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size, void *value,
+			      int *len)
+{
+	struct gomap *map = it->map;
+	struct gomap_iter saved;
+	unsigned int seq;
+	int ret;
+
+	if (map->kind == GM_KEY_STR || !it->walk_table)
+		return -EAGAIN;
+	saved = *it;
+	rcu_read_lock();
+	seq = read_seqcount_begin(&map->seq);
+	ret = iter_step(map, it, key, key_size, value, len, NULL);
+	if (ret != -EAGAIN && read_seqcount_retry(&map->seq, seq))
+		ret = -EAGAIN;
+	rcu_read_unlock();
+	if (ret == -EAGAIN)
+		*it = saved;
+	return ret;
+}
+
 /**
  * gomap_iter_next() - Return the next entry of a walk (Go's mapiternext).
  * @it: Iterator from gomap_iter_start().
@@ -2169,11 +2266,14 @@ EXPORT_SYMBOL_GPL(gomap_iter_start);
  *
  * Every entry present for the whole walk is returned exactly once, even if
  * the map grows between calls; deleted entries are not returned; entries
- * added during the walk may or may not be.  The map lock is dropped
- * between calls and every few buckets within one, so a call holds it for
- * bounded time.  After gomap_clear() the walk ends.
+ * added during the walk may or may not be.  After gomap_clear() the walk
+ * ends.  For fixed-size keys most calls take no lock: they read like a
+ * lockless lookup and keep the step only if no writer ran meanwhile.  The
+ * first call, a step onto another table during a growth, a lost race,
+ * and maps with string keys take the map lock, which is dropped every
+ * few buckets, so a call holds it for bounded time.
  *
- * Context: Any context.  Takes and releases the map lock.
+ * Context: Any context.  May take and release the map lock.
  * Return:
  * * >= 0 - the key length; key and value were copied.
  * * -ENOENT - the walk is over.
@@ -2183,37 +2283,14 @@ EXPORT_SYMBOL_GPL(gomap_iter_start);
 int gomap_iter_next(struct gomap_iter *it, void *key, size_t key_size, void *value)
 {
 	struct gomap *map = it->map;
-	unsigned int budget = GM_ITER_BATCH;
 	unsigned long flags;
 	int ret, len = 0;
 
+	ret = iter_next_lockless(it, key, key_size, value, &len);
+	if (ret != -EAGAIN)
+		return ret > 0 ? len : ret;
 	flags = gm_lock(map);
-	for (;;) {
-		if (it->done || it->clear_seq != map->clear_seq) {
-			it->done = true;
-			ret = -ENOENT;
-			break;
-		}
-		if (!it->bptr) {
-			if (!budget--) {
-				/* Let writers and interrupts in. */
-				gm_unlock(map, flags);
-				budget = GM_ITER_BATCH;
-				flags = gm_lock(map);
-				continue;
-			}
-			if (!iter_next_bucket(map, it)) {
-				it->done = true;
-				ret = -ENOENT;
-				break;
-			}
-		}
-		ret = iter_scan_bucket(map, it, key, key_size, value, &len);
-		if (ret)
-			break;
-		it->bptr = bkt_overflow(it->walk_table, it->bptr);
-		it->slot = 0;
-	}
+	ret = iter_step(map, it, key, key_size, value, &len, &flags);
 	gm_unlock(map, flags);
 	return ret > 0 ? len : ret;
 }

@@ -1821,3 +1821,76 @@ TEST(threads_lockless_lookups_see_whole_values)
 	whole_values_race(8);	/* stored in place on 64-bit */
 	whole_values_race(WHOLE_WORDS * 4);	/* stored in a write section */
 }
+
+/*
+ * Exactly-once under racing writers: walks (mostly lockless steps) must
+ * return each of STABLE_WALK_KEYS keys, present for the whole run, exactly
+ * once, while a writer inserts and deletes other keys and so grows,
+ * evacuates and shrinks the map under them.
+ */
+#define STABLE_WALK_KEYS 512
+
+struct walk_ctx {
+	struct gomap *map;
+	int stop;
+	unsigned long walks, bad;
+};
+
+static void *stable_walker(void *arg)
+{
+	struct walk_ctx *c = arg;
+	u8 *seen = calloc(STABLE_WALK_KEYS, 1);
+	struct gomap_iter it;
+	u64 k, v;
+	int i;
+
+	while (!READ_ONCE(c->stop)) {
+		memset(seen, 0, STABLE_WALK_KEYS);
+		gomap_iter_start(&it, c->map);
+		while (gomap_iter_next(&it, &k, sizeof(k), &v) >= 0) {
+			if (k < STABLE_WALK_KEYS) {
+				if (seen[k]++ || v != k * 3)
+					c->bad++;
+			} else if (v != k * 3) {
+				c->bad++;
+			}
+		}
+		gomap_iter_stop(&it);
+		for (i = 0; i < STABLE_WALK_KEYS; i++)
+			if (seen[i] != 1)
+				c->bad++;
+		c->walks++;
+	}
+	free(seen);
+	return NULL;
+}
+
+TEST(threads_walks_see_stable_keys_exactly_once)
+{
+	struct walk_ctx c = { .map = tmap_new(8, 8, 0, 0) };
+	u64 s = harness_seed | 5, k, v;
+	pthread_t tw;
+	int i;
+
+	for (k = 0; k < STABLE_WALK_KEYS; k++) {
+		v = k * 3;
+		EXPECT_EQ(gomap_assign(c.map, &k, &v, GFP_KERNEL), 0);
+	}
+	pthread_create(&tw, NULL, stable_walker, &c);
+	for (i = 0; i < 200000 || !READ_ONCE(c.walks); i++) {
+		u64 r = thr_rand(&s);
+
+		k = STABLE_WALK_KEYS + (r >> 8) % 20000;
+		v = k * 3;
+		if (r & 3)
+			gomap_assign(c.map, &k, &v, GFP_ATOMIC);
+		else
+			gomap_delete(c.map, &k);
+	}
+	WRITE_ONCE(c.stop, 1);
+	pthread_join(tw, NULL);
+	EXPECT_EQ(c.bad, 0);
+	EXPECT_GT(c.walks, 0);
+	EXPECT_EQ(gomap_test_check(c.map), 0);
+	tmap_free(c.map);
+}
