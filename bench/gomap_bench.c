@@ -2,10 +2,11 @@
 /*
  * gomap_bench: gomap against rhashtable and hashtable.h, in one boot.
  *
- * Loading the module runs every benchmark and prints its figures to the
- * kernel log as "gomap_bench: csv,..." lines for scripts/bench.sh; the
- * module then stays loaded and does nothing.  Timings under QEMU TCG are
- * only meaningful as ratios within one boot.
+ * Loading the module runs the benchmarks the "part" parameter selects and
+ * prints their figures to the kernel log as "gomap_bench: csv,..." lines for
+ * scripts/bench.sh; the module then stays loaded and does nothing.  Timings
+ * under QEMU TCG are only meaningful as ratios within one boot; the latency
+ * part is meant for a QEMU with -icount, where they count instructions.
  */
 
 #include <linux/delay.h>
@@ -28,6 +29,10 @@ static unsigned int max_entries = 1 << 20;
 module_param(max_entries, uint, 0444);
 MODULE_PARM_DESC(max_entries, "largest size measured");
 
+static char *part = "all";
+module_param(part, charp, 0444);
+MODULE_PARM_DESC(part, "throughput (workloads by size, reader scaling), latency or all");
+
 /* One map under test, behind the same calls for every implementation. */
 struct bench_map {
 	const struct bench_ops *ops;
@@ -49,6 +54,8 @@ struct bench_ops {
 	int (*remove)(struct bench_map *m, u64 key);
 	unsigned long (*iterate)(struct bench_map *m);
 	size_t (*bytes)(struct bench_map *m);
+	/* The table's shape, for the report of the slowest operations. */
+	void (*describe)(struct bench_map *m, char *buf, size_t len);
 };
 
 /* ---- gomap ---- */
@@ -107,10 +114,19 @@ static size_t gm_bytes(struct bench_map *m)
 	return st.bytes;
 }
 
+static void gm_describe(struct bench_map *m, char *buf, size_t len)
+{
+	struct gomap_stats st;
+
+	gomap_stats(m->gm, &st);
+	snprintf(buf, len, "count=%lu B=%u growing=%d nevacuate=%lu grows=%lu deferred=%lu",
+		 st.count, st.B, st.growing, st.nevacuate, st.grows, st.deferred_grows);
+}
+
 static const struct bench_ops gomap_ops = {
 	.name = "gomap", .create = gm_create, .destroy = gm_destroy, .insert = gm_insert,
 	.lookup = gm_lookup, .update = gm_update, .remove = gm_remove, .iterate = gm_iterate,
-	.bytes = gm_bytes,
+	.bytes = gm_bytes, .describe = gm_describe,
 };
 
 /* ---- rhashtable: objects with an embedded rhash_head ---- */
@@ -232,10 +248,25 @@ static size_t rht_bytes(struct bench_map *m)
 	       sizeof(*tbl) + tbl->size * sizeof(tbl->buckets[0]);
 }
 
+/* The table's size and those of the tables a resize in progress is filling. */
+static void rht_describe(struct bench_map *m, char *buf, size_t len)
+{
+	struct bucket_table *tbl;
+	int n;
+
+	rcu_read_lock();
+	tbl = rcu_dereference(m->rht.tbl);
+	n = scnprintf(buf, len, "count=%lu tbl=%u", m->nr, tbl->size);
+	while ((tbl = rcu_dereference(tbl->future_tbl)))
+		n += scnprintf(buf + n, len - n, " future=%u", tbl->size);
+	rcu_read_unlock();
+}
+
 static const struct bench_ops rht_ops = {
 	.name = "rhashtable", .create = rht_create, .destroy = rht_destroy,
 	.insert = rht_insert, .lookup = rht_lookup, .update = rht_update,
 	.remove = rht_remove, .iterate = rht_iterate, .bytes = rht_bytes,
+	.describe = rht_describe,
 };
 
 /* ---- hashtable.h, sized for the final count (its best case) ---- */
@@ -600,8 +631,115 @@ static int bench_scaling(unsigned long n)
 
 /* ---- Latency of single operations during 1M inserts in atomic context ---- */
 
-#define LAT_CHUNK	256	/* inserts per preemption-off section */
+#define LAT_CHUNK	256	/* inserts per preemption-off section, chunked mode */
 #define LAT_LOOKUP_EVERY 8	/* one lookup of a present key every this many inserts */
+#define LAT_WORST	5	/* slowest operations of each kind reported one by one */
+
+enum { LAT_INSERT, LAT_DURING, LAT_AFTER, NR_LAT };
+
+static const char *const lat_names[] = { "atomic_insert", "lookup_during", "lookup_after" };
+
+/* The slowest operations of one kind, in ascending order of time. */
+struct lat_worst {
+	unsigned int nr;
+	struct {
+		u32 ns;
+		unsigned long at;	/* entries in the map before it (after: lookup number) */
+		char shape[96];		/* the map's shape right after it */
+	} op[LAT_WORST];
+};
+
+/*
+ * One map's latency run.  @chunk inserts go in each preemption-off
+ * section: LAT_CHUNK lets deferred work run between sections; the whole
+ * burst in one section ("burst_" figures) leaves none to any worker, as
+ * when inserts come from one long atomic context.
+ */
+struct lat_run {
+	const char *prefix;		/* "" or "burst_" */
+	unsigned long chunk;
+	unsigned long failed;		/* inserts that returned an error */
+	struct bench_map *m;
+	u32 *lat[NR_LAT];
+	struct lat_worst worst[NR_LAT];
+	u32 rnd;
+};
+
+/*
+ * The lookups pick their keys with xorshift32 from a fixed seed, so every map
+ * and every run looks up the same keys.
+ */
+static u64 lat_key(struct lat_run *r, unsigned long inserted)
+{
+	r->rnd ^= r->rnd << 13;
+	r->rnd ^= r->rnd >> 17;
+	r->rnd ^= r->rnd << 5;
+	return bench_key(((u64)r->rnd * inserted) >> 32);
+}
+
+/*
+ * Keep @ns among the slowest of its kind.  Runs outside the timed section;
+ * describing the map's shape is left to the few operations that qualify.
+ */
+static void lat_note(struct lat_run *r, unsigned int kind, u32 ns, unsigned long at)
+{
+	struct lat_worst *w = &r->worst[kind];
+	unsigned int i;
+
+	if (w->nr == LAT_WORST) {
+		if (ns <= w->op[0].ns)
+			return;
+		/* Replace the fastest; move up past the faster ones. */
+		for (i = 0; i + 1 < w->nr && w->op[i + 1].ns < ns; i++)
+			w->op[i] = w->op[i + 1];
+	} else {
+		/* Move down past the slower ones and equal ones, so the earliest wins ties. */
+		for (i = w->nr++; i && w->op[i - 1].ns >= ns; i--)
+			w->op[i] = w->op[i - 1];
+	}
+	w->op[i].ns = ns;
+	w->op[i].at = at;
+	r->m->ops->describe(r->m, w->op[i].shape, sizeof(w->op[i].shape));
+}
+
+/*
+ * Time one operation with interrupts off, so that no timer tick or device
+ * interrupt lands between the two clock reads: under QEMU -icount the result
+ * is then the instructions the operation itself executed.  Bottom halves are
+ * off around that too, so rhashtable's bucket locks do not run pending
+ * softirqs inside the timed section when they re-enable them.  They still do
+ * local_bh_enable() with interrupts off, which lockdep reports;
+ * gomap_bench_init() refuses the latency part on such a kernel.
+ */
+static u32 lat_insert(struct bench_map *m, unsigned long i, int *ret)
+{
+	unsigned long flags;
+	u64 t0, t1;
+
+	local_bh_disable();
+	local_irq_save(flags);
+	t0 = ktime_get_ns();
+	*ret = m->ops->insert(m, bench_key(i), i, GFP_ATOMIC);
+	t1 = ktime_get_ns();
+	local_irq_restore(flags);
+	local_bh_enable();
+	return t1 - t0;
+}
+
+static u32 lat_lookup(struct bench_map *m, u64 key)
+{
+	unsigned long flags;
+	u64 t0, t1, val;
+
+	local_bh_disable();
+	local_irq_save(flags);
+	t0 = ktime_get_ns();
+	m->ops->lookup(m, key, &val);
+	t1 = ktime_get_ns();
+	local_irq_restore(flags);
+	local_bh_enable();
+	return t1 - t0;
+}
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -610,107 +748,139 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void lat_report(const char *name, const char *what, u32 *lat, unsigned long n)
+static void lat_report(struct lat_run *r, const char *what, u32 *lat, unsigned long n)
 {
+	const char *name = r->m->ops->name, *pre = r->prefix;
+
 	sort(lat, n, sizeof(*lat), cmp_u32, NULL);
-	pr_info("gomap_bench: csv,%s,%s_p50,%lu,%u\n", name, what, n, lat[n / 2]);
-	pr_info("gomap_bench: csv,%s,%s_p99,%lu,%u\n", name, what, n, lat[n * 99 / 100]);
-	pr_info("gomap_bench: csv,%s,%s_p999,%lu,%u\n", name, what, n, lat[n * 999 / 1000]);
-	pr_info("gomap_bench: csv,%s,%s_max,%lu,%u\n", name, what, n, lat[n - 1]);
+	pr_info("gomap_bench: csv,%s,%s%s_p50,%lu,%u\n", name, pre, what, n, lat[n / 2]);
+	pr_info("gomap_bench: csv,%s,%s%s_p99,%lu,%u\n", name, pre, what, n, lat[n * 99 / 100]);
+	pr_info("gomap_bench: csv,%s,%s%s_p999,%lu,%u\n", name, pre, what, n,
+		lat[n * 999 / 1000]);
+	pr_info("gomap_bench: csv,%s,%s%s_max,%lu,%u\n", name, pre, what, n, lat[n - 1]);
 }
 
-/* Time one lookup of a key inserted earlier. */
-static u32 lat_lookup(struct bench_map *m, unsigned long inserted)
+static void lat_report_worst(struct lat_run *r, const char *what, struct lat_worst *w)
 {
-	u64 key = bench_key(get_random_u32_below(inserted)), val, t0;
+	unsigned int i;
 
-	t0 = ktime_get_ns();
-	m->ops->lookup(m, key, &val);
-	return ktime_get_ns() - t0;
+	for (i = 0; i < w->nr; i++) {
+		unsigned int j = w->nr - 1 - i;
+
+		pr_info("gomap_bench: worst %s %s%s #%u: %u ns at %lu (%s)\n", r->m->ops->name,
+			r->prefix, what, i + 1, w->op[j].ns, w->op[j].at, w->op[j].shape);
+	}
 }
 
-static int lat_burst(struct bench_map *m, unsigned long n, u32 *ins, u32 *during)
+/*
+ * Insert @n keys from empty in chunks of @r->chunk with preemption off, a
+ * lookup every few.  A failed insert is counted, not fatal: in one long
+ * atomic section a map may run out of what it can do without its worker.
+ */
+static void lat_burst(struct lat_run *r, unsigned long n)
 {
 	unsigned long i, nl = 0;
-	int ret = 0;
+	int ret;
 
-	for (i = 0; i < n && !ret; i++) {
-		u64 t0;
+	for (i = 0; i < n; i++) {
+		u32 ns;
 
-		if (!(i % LAT_CHUNK)) {
+		/* Between chunks the maps' deferred workers get the CPU. */
+		if (!(i % r->chunk)) {
 			if (i)
 				preempt_enable();
 			cond_resched();
 			preempt_disable();
 		}
-		t0 = ktime_get_ns();
-		ret = m->ops->insert(m, bench_key(i), i, GFP_ATOMIC);
-		ins[i] = ktime_get_ns() - t0;
-		if (i % LAT_LOOKUP_EVERY == LAT_LOOKUP_EVERY - 1)
-			during[nl++] = lat_lookup(m, i + 1);
+		ns = lat_insert(r->m, i, &ret);
+		r->failed += !!ret;
+		r->lat[LAT_INSERT][i] = ns;
+		lat_note(r, LAT_INSERT, ns, i);
+		if (i % LAT_LOOKUP_EVERY == LAT_LOOKUP_EVERY - 1) {
+			ns = lat_lookup(r->m, lat_key(r, i + 1));
+			r->lat[LAT_DURING][nl++] = ns;
+			lat_note(r, LAT_DURING, ns, i + 1);
+		}
 	}
 	preempt_enable();
-	return ret;
 }
 
-static int bench_latency_one(const struct bench_ops *ops, unsigned long n, u32 *ins,
-			     u32 *during, u32 *after)
+static int bench_latency_one(struct lat_run *r, const struct bench_ops *ops, unsigned long n)
 {
 	struct bench_map m = { .ops = ops };
 	unsigned long i, nl = n / LAT_LOOKUP_EVERY;
+	const char *pre = r->prefix;
+	unsigned int k;
 	u64 t0, total;
 	int ret;
 
 	ret = ops->create(&m, n);
 	if (ret)
 		return ret;
+	r->m = &m;
+	r->rnd = 0x2545f491;
+	r->failed = 0;
+	memset(r->worst, 0, sizeof(r->worst));
 	t0 = ktime_get_ns();
-	ret = lat_burst(&m, n, ins, during);
+	lat_burst(r, n);
 	total = ktime_get_ns() - t0;
-	if (ret) {
-		pr_err("gomap_bench: %s atomic insert failed: %d\n", ops->name, ret);
-		goto out;
-	}
 	msleep(1000);	/* let deferred resizing finish before the "after" lookups */
-	for (i = 0; i < nl; i++)
-		after[i] = lat_lookup(&m, n);
-	lat_report(ops->name, "atomic_insert", ins, n);
-	lat_report(ops->name, "lookup_during", during, nl);
-	lat_report(ops->name, "lookup_after", after, nl);
-	pr_info("gomap_bench: csv,%s,atomic_insert_total_ms,%lu,%llu\n", ops->name, n,
+	for (i = 0; i < nl; i++) {
+		r->lat[LAT_AFTER][i] = lat_lookup(&m, lat_key(r, n));
+		lat_note(r, LAT_AFTER, r->lat[LAT_AFTER][i], i);
+	}
+	for (k = 0; k < NR_LAT; k++) {
+		lat_report(r, lat_names[k], r->lat[k], k == LAT_INSERT ? n : nl);
+		lat_report_worst(r, lat_names[k], &r->worst[k]);
+	}
+	pr_info("gomap_bench: csv,%s,%satomic_insert_total_ms,%lu,%llu\n", ops->name, pre, n,
 		total / NSEC_PER_MSEC);
+	pr_info("gomap_bench: csv,%s,%sinsert_failed,%lu,%lu\n", ops->name, pre, n, r->failed);
 	if (ops == &gomap_ops) {
 		struct gomap_stats st;
 
 		gomap_stats(m.gm, &st);
-		pr_info("gomap_bench: csv,gomap,max_evacuated_per_op,%lu,%u\n", n,
+		pr_info("gomap_bench: csv,gomap,%smax_evacuated_per_op,%lu,%u\n", pre, n,
 			st.max_evacuated_per_op);
-		pr_info("gomap_bench: csv,gomap,max_buckets_per_op,%lu,%u\n", n,
+		pr_info("gomap_bench: csv,gomap,%smax_buckets_per_op,%lu,%u\n", pre, n,
 			st.max_buckets_per_op);
-		pr_info("gomap_bench: csv,gomap,max_bytes_moved_per_op,%lu,%zu\n", n,
+		pr_info("gomap_bench: csv,gomap,%smax_bytes_moved_per_op,%lu,%zu\n", pre, n,
 			st.max_bytes_moved_per_op);
-		pr_info("gomap_bench: csv,gomap,deferred_grows,%lu,%lu\n", n, st.deferred_grows);
+		pr_info("gomap_bench: csv,gomap,%sdeferred_grows,%lu,%lu\n", pre, n,
+			st.deferred_grows);
 	}
-out:
 	ops->destroy(&m);
-	return ret;
+	return 0;
 }
 
+/* Both maps, in chunks that let deferred work run, then in one atomic burst. */
 static int bench_latency(unsigned long n)
 {
-	u32 *ins = vmalloc(array_size(n, sizeof(u32)));
-	u32 *during = vmalloc(array_size(n / LAT_LOOKUP_EVERY + 1, sizeof(u32)));
-	u32 *after = vmalloc(array_size(n / LAT_LOOKUP_EVERY + 1, sizeof(u32)));
+	static const struct { const char *prefix; unsigned long chunk; } modes[] = {
+		{ "", LAT_CHUNK }, { "burst_", ULONG_MAX },
+	};
+	struct lat_run *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	unsigned int i;
 	int ret = -ENOMEM;
 
-	if (ins && during && after) {
-		ret = bench_latency_one(&gomap_ops, n, ins, during, after);
-		if (!ret)
-			ret = bench_latency_one(&rht_ops, n, ins, during, after);
+	if (!r)
+		return ret;
+	r->lat[LAT_INSERT] = vmalloc(array_size(n, sizeof(u32)));
+	r->lat[LAT_DURING] = vmalloc(array_size(n / LAT_LOOKUP_EVERY + 1, sizeof(u32)));
+	r->lat[LAT_AFTER] = vmalloc(array_size(n / LAT_LOOKUP_EVERY + 1, sizeof(u32)));
+	if (r->lat[LAT_INSERT] && r->lat[LAT_DURING] && r->lat[LAT_AFTER]) {
+		for (i = 0, ret = 0; i < ARRAY_SIZE(modes) && !ret; i++) {
+			r->prefix = modes[i].prefix;
+			r->chunk = modes[i].chunk;
+			ret = bench_latency_one(r, &gomap_ops, n);
+			if (!ret)
+				ret = bench_latency_one(r, &rht_ops, n);
+		}
 	}
-	vfree(ins);
-	vfree(during);
-	vfree(after);
+	vfree(r->lat[LAT_INSERT]);
+	vfree(r->lat[LAT_DURING]);
+	vfree(r->lat[LAT_AFTER]);
+	kfree(r);
 	return ret;
 }
 
@@ -718,8 +888,21 @@ static int __init gomap_bench_init(void)
 {
 	static const unsigned long sizes[] = { 1 << 10, 1 << 16, 1 << 20 };
 	unsigned long i, n = min_t(unsigned long, max_entries, 1 << 24);
-	int ret = -ENOMEM;
+	bool all = !strcmp(part, "all");
+	bool throughput = all || !strcmp(part, "throughput");
+	bool latency = all || !strcmp(part, "latency");
+	int ret = -EINVAL;
 
+	if (!throughput && !latency) {
+		pr_err("gomap_bench: part=%s: want throughput, latency or all\n", part);
+		goto out;
+	}
+	/* See lat_insert(): lockdep would warn, and its timings mean nothing. */
+	if (latency && IS_ENABLED(CONFIG_PROVE_LOCKING)) {
+		pr_err("gomap_bench: the latency part needs a kernel without lockdep\n");
+		goto out;
+	}
+	ret = -ENOMEM;
 	keys = vmalloc(array_size(n, sizeof(u64)));
 	if (!keys)
 		goto out;
@@ -727,12 +910,13 @@ static int __init gomap_bench_init(void)
 	for (i = 0; i < n; i++)
 		keys[i] = (i * 0x9E3779B97F4A7C15ULL) << 1;
 
-	pr_info("gomap_bench: start reps=%u max_entries=%lu\n", reps, n);
-	for (i = 0, ret = 0; i < ARRAY_SIZE(sizes) && sizes[i] <= n && !ret; i++)
+	pr_info("gomap_bench: start part=%s reps=%u max_entries=%lu\n", part, reps, n);
+	ret = 0;
+	for (i = 0; throughput && i < ARRAY_SIZE(sizes) && sizes[i] <= n && !ret; i++)
 		ret = bench_size(sizes[i]);
-	if (!ret)
+	if (latency && !ret)
 		ret = bench_latency(n);
-	if (!ret)
+	if (throughput && !ret)
 		ret = bench_scaling(min(n, 1UL << 16));
 	vfree(keys);
 out:

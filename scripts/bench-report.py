@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn gomap_bench's CSV (map,figure,n,value) into a table and gnuplot plots."""
+"""Turn gomap_bench's CSV (map,figure,n,value) into tables and gnuplot plots.
+
+The throughput figures come first, then the single-operation latencies of
+the icount boot with the check of issue 4's goal, then the slowest
+operations from worst.txt (next to the CSV) when it is there.
+"""
 import collections
 import os
 import subprocess
@@ -13,14 +18,85 @@ for line in open(csv_path):
     rows.setdefault((figure, int(n)), {})[name] = int(value)
 
 maps = ['gomap', 'rhashtable', 'hashtable']
-print(f"{'figure':<28}{'n':>9}" + ''.join(f'{m:>12}' for m in maps) + f"{'gomap/rht':>11}")
-for (figure, n), vals in rows.items():
-    cells = ''.join(f"{vals[m]:>12}" if m in vals else f"{'-':>12}" for m in maps)
-    ratio = ''
-    if vals.get('rhashtable'):
-        ratio = f"{vals.get('gomap', 0) / vals['rhashtable']:>11.2f}" if 'gomap' in vals else ''
-    print(f'{figure:<28}{n:>9}{cells}{ratio}')
-print('(ns per operation unless the figure says otherwise; latency figures in ns)')
+LAT_KINDS = ['atomic_insert', 'lookup_during', 'lookup_after']
+LAT_PCTS = ['p50', 'p99', 'p999', 'max']
+LAT_WORST = 5                             # LAT_WORST in gomap_bench.c
+# The latency part runs twice: in chunks of 256 inserts with preemption off,
+# and as one burst with preemption off throughout ("burst_" figures).
+LAT_MODES = {'': 'in chunks of 256 (workers run between chunks)',
+             'burst_': 'in one preemption-off burst (no worker runs)'}
+lat_figures = {f'{m}{k}_{p}' for m in LAT_MODES for k in LAT_KINDS for p in LAT_PCTS}
+# The rest of what the latency part prints.
+lat_figures |= {m + f for m in LAT_MODES
+                for f in ('atomic_insert_total_ms', 'insert_failed', 'max_evacuated_per_op',
+                          'max_buckets_per_op', 'max_bytes_moved_per_op', 'deferred_grows')}
+
+
+def table(keys):
+    print(f"{'figure':<28}{'n':>9}" + ''.join(f'{m:>12}' for m in maps) + f"{'gomap/rht':>11}")
+    for figure, n in keys:
+        vals = rows[(figure, n)]
+        cells = ''.join(f"{vals[m]:>12}" if m in vals else f"{'-':>12}" for m in maps)
+        ratio = ''
+        if vals.get('rhashtable') and 'gomap' in vals:
+            ratio = f"{vals['gomap'] / vals['rhashtable']:>11.2f}"
+        print(f'{figure:<28}{n:>9}{cells}{ratio}')
+
+
+thr = [k for k in rows if k[0] not in lat_figures]
+lat = [k for k in rows if k[0] in lat_figures]
+if thr:
+    table(thr)
+    print('(ns per operation unless the figure says otherwise)')
+
+
+def lat_value(m, figure):
+    """The latency figure of map m, or None."""
+    for (f, _), vals in rows.items():
+        if f == figure and m in vals:
+            return vals[m]
+    return None
+
+
+def ratio(a, b):
+    return f'{a / b:.2f}x' if b else 'inf'
+
+
+if lat:
+    if thr:
+        print()
+    print('Single operations while growing (icount boot: 1 ns = 1 guest instruction)')
+    table(lat)
+    # Issue 4: gomap's worst operation at least 100x below rhashtable's, and
+    # its lookups during growth no slower than after.
+    for mode, what in LAT_MODES.items():
+        worst = {m: max((v for v in (lat_value(m, f'{mode}{k}_max') for k in LAT_KINDS)
+                         if v is not None), default=None) for m in ('gomap', 'rhashtable')}
+        if not (worst['gomap'] and worst['rhashtable']):
+            continue
+        print(f'{what}:')
+        r = worst['rhashtable'] / worst['gomap']
+        print(f"  goal: worst operation rhashtable/gomap = {worst['rhashtable']}/{worst['gomap']}"
+              f" = {r:.2f}x (want >= 100x): {'met' if r >= 100 else 'NOT MET'}")
+        cmp = []
+        for p in LAT_PCTS:
+            d = lat_value('gomap', f'{mode}lookup_during_{p}')
+            a = lat_value('gomap', f'{mode}lookup_after_{p}')
+            if d is not None and a is not None:
+                cmp.append((p, d, a))
+        if cmp:
+            ok = all(d <= a for _, d, a in cmp)
+            print('  goal: gomap lookup during/after growth: ' +
+                  ', '.join(f'{p} {d}/{a} = {ratio(d, a)}' for p, d, a in cmp) +
+                  f" (want <= 1.00x at each): {'met' if ok else 'NOT MET'}")
+    worst_path = os.path.join(os.path.dirname(csv_path), 'worst.txt')
+    if os.path.exists(worst_path) and os.path.getsize(worst_path):
+        print(f'Slowest operation of each kind (the top {LAT_WORST} are in {worst_path}):')
+        print("  (at: entries in the map before it, or the lookup's number after growth;"
+              ' the map right after it in parentheses)')
+        for line in open(worst_path):
+            if ' #1: ' in line:
+                print('  ' + line.rstrip())
 
 # One plot per workload: ns/op against size, one line per map.
 workloads = sorted({f for f, _ in rows if not any(s in f for s in ('_p', '_max', 'total', 'max_', 'deferred'))})

@@ -14,6 +14,8 @@
 #   GOMAP_VM_SMP, GOMAP_VM_MEM   vCPUs (4) and memory (2G; each kmemleak scan
 #                     takes time in proportion to it)
 #   GOMAP_VM_DIR      where the initramfs and logs go (build/vm-MODE)
+#   GOMAP_VM_QEMU_ARGS  more QEMU options, split on blanks (e.g.
+#                     "-icount shift=0,sleep=off")
 #   GOMAP_VM_QUIET=1  do not stream the console, only keep it in the log
 #   GOMAP_MODSRC      directory whose Makefile builds gomap.ko and
 #                     gomap_kunit.ko (default: this repository)
@@ -62,6 +64,8 @@ qemu=(qemu-system-x86_64 -machine pc -smp "${GOMAP_VM_SMP:-4}"
 # qboot skips SeaBIOS's slow device probing: boot starts in well under a second.
 qboot=/usr/share/qemu/qboot.rom
 [ -f "$qboot" ] && qemu+=(-bios "$qboot")
+read -ra extra <<<"${GOMAP_VM_QEMU_ARGS:-}"
+qemu+=("${extra[@]}")
 
 if [ "$mode" = shell ]; then
 	log "booting; Ctrl-A X quits QEMU"
@@ -69,7 +73,7 @@ if [ "$mode" = shell ]; then
 fi
 
 tmo=${GOMAP_VM_TIMEOUT:-1800}
-log "booting (mode $mode, timeout ${tmo}s); console log: $console"
+log "booting (mode $mode, timeout ${tmo}s${extra[*]:+, ${extra[*]}}); console log: $console"
 start=$(date +%s)
 rc=0
 # No monitor, stdin from /dev/null: nothing here is interactive, and a QEMU

@@ -1,7 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of `make bench`: gomap.ko is loaded; loading gomap_bench.ko runs
-# every benchmark and prints "gomap_bench: csv,..." lines to the console.
-echo "bench: loading gomap_bench.ko (takes a few minutes under TCG)"
-insmod /gomap/gomap_bench.ko
+# the benchmarks and prints "gomap_bench: csv,..." lines to the console.
+# Kernel arguments gomap_bench.PARAM=VALUE (scripts/run-vm.sh bench
+# gomap_bench.part=latency) become its module parameters: the kernel hands
+# those only to built-in code, and busybox insmod does not read /proc/cmdline.
+params=
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+	case "$arg" in
+	gomap_bench.*=*) params="$params ${arg#gomap_bench.}" ;;
+	esac
+done
+echo "bench: loading gomap_bench.ko$params (takes a few minutes under TCG)"
+# $params is split into words on purpose.
+# shellcheck disable=SC2086
+insmod /gomap/gomap_bench.ko $params
 echo "bench: insmod returned $?"
