@@ -11,6 +11,7 @@
 #include <linux/bitops.h>
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/kmemleak.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -423,9 +424,48 @@ static inline gfp_t gm_gfp_locked(gfp_t gfp)
  * filled.  Uses kvmalloc() when @gfp may sleep, kmalloc() otherwise.
  * The caller consults the fault-injection hook, under the map lock.
  */
+/*
+ * Memory for a table of @size bytes.  An atomic caller's array above the
+ * slab sizes comes straight from the page allocator: kmalloc() would make
+ * it a compound page, whose setup writes every struct page of it (1024 for
+ * a 4 MiB array) inside the operation.  kmemleak is told about it, so it
+ * still scans the array for the pointers it holds.  Sets *@page_order to 1
+ * + the order for such an array, to 0 for one tbl_free() kvfree()s.
+ */
+static void *tbl_mem_alloc(size_t size, gfp_t gfp, unsigned int *page_order)
+{
+	unsigned int order = get_order(size);
+	void *p;
+
+	*page_order = 0;
+	if (gfpflags_allow_blocking(gfp))
+		return kvmalloc(size, gfp);
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc(size, gfp | __GFP_NOWARN);
+	if (order >= MAX_ORDER)
+		return NULL;
+	p = (void *)__get_free_pages(gfp | __GFP_NOWARN, order);
+	if (!p)
+		return NULL;
+	kmemleak_alloc(p, size, 1, gfp);
+	*page_order = order + 1;
+	return p;
+}
+
+static void tbl_mem_free(void *p, unsigned int page_order)
+{
+	if (!page_order) {
+		kvfree(p);
+		return;
+	}
+	kmemleak_free(p);
+	free_pages((unsigned long)p, page_order - 1);
+}
+
 static struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp,
 				     bool zero)
 {
+	unsigned int page_order;
 	unsigned long nbuckets = 1UL << shift, nreserve = shift >= 4 ? 1UL << (shift - 4) : 0;
 	struct gomap_table *t;
 	size_t size;
@@ -436,16 +476,12 @@ static struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_
 		return NULL;
 	if (zero)
 		gfp |= __GFP_ZERO;
-	if (gfpflags_allow_blocking(gfp))
-		t = kvmalloc(size, gfp);
-	else if (size <= KMALLOC_MAX_SIZE)
-		t = kmalloc(size, gfp | __GFP_NOWARN);
-	else
-		t = NULL;
+	t = tbl_mem_alloc(size, gfp, &page_order);
 	if (!t)
 		return NULL;
 
 	memset(t, 0, sizeof(*t));
+	t->page_order = page_order;
 	t->buckets = t + 1;
 	t->B = shift;
 	t->reserve_next = nbuckets;
@@ -516,7 +552,7 @@ static void tbl_free(struct gomap_table *t)
 	}
 	if (t->src)
 		tbl_put(t->src);
-	kvfree(t);
+	tbl_mem_free(t, t->page_order);
 }
 
 static void tbl_free_rcu(struct rcu_head *head)

@@ -76,6 +76,7 @@ struct gomap_table {
 	void *overflow_list;
 	unsigned long nr_overflow;	/* overflow buckets linked into chains */
 	size_t bytes;
+	unsigned int page_order;	/* 1 + order if from the page allocator, else 0 */
 	struct gomap_table *src;	/* while being filled: the old table; pinned */
 	bool owns_entries;		/* dropped with live entries: free them too */
 

@@ -18,6 +18,11 @@
 #define MAX_ORDER	11
 #endif
 
+/* Page allocations go through the shim's kmalloc: tracked, poisoned, failable. */
+#define __get_free_pages(gfp, order) \
+	((unsigned long)shim_kmalloc(PAGE_SIZE << (order), (gfp), __FILE__, __LINE__))
+#define free_pages(addr, order)	shim_kfree((void *)(addr), __FILE__, __LINE__)
+
 static inline int get_order(unsigned long size)
 {
 	size--;
