@@ -486,7 +486,8 @@ static struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_
 	t->B = shift;
 	t->reserve_next = nbuckets;
 	t->reserve_end = nbuckets + nreserve;
-	t->bytes = size;
+	/* What the map holds: a page allocation is a whole power of two of pages. */
+	t->bytes = page_order ? PAGE_SIZE << (page_order - 1) : size;
 	t->kind = map->kind;
 	t->key_indirect = map->key_indirect;
 	t->value_indirect = map->value_indirect;
