@@ -895,7 +895,7 @@ found:
  * bounded by the memory it reads.  The barriers pair with those in
  * gm_start_growth(), gm_advance_mark() and gm_evacuate().
  */
-static bool gm_find(struct gomap *map, struct gm_key *key, struct gm_pos *pos)
+static __always_inline bool gm_find(struct gomap *map, struct gm_key *key, struct gm_pos *pos)
 {
 	struct gomap_table *t, *old;
 	void *last, *b;
@@ -1573,7 +1573,7 @@ out:
 /* ---- Lookup ---- */
 
 /* Find @key and copy its value out; the caller validates or holds the lock. */
-static bool gm_read(struct gomap *map, struct gm_key *key, void *value)
+static __always_inline bool gm_read(struct gomap *map, struct gm_key *key, void *value)
 {
 	struct gm_pos pos;
 
@@ -1585,14 +1585,38 @@ static bool gm_read(struct gomap *map, struct gm_key *key, void *value)
 }
 
 /*
+ * gm_find() is inlined into the lockless lookups, the hot path; the other
+ * callers share this copy.
+ */
+static noinline bool gm_find_slow(struct gomap *map, struct gm_key *key, struct gm_pos *pos)
+{
+	return gm_find(map, key, pos);
+}
+
+/* A lookup that lost too many races: under the lock. */
+static noinline bool gm_read_locked(struct gomap *map, struct gm_key *key, void *value)
+{
+	struct gm_pos pos;
+	unsigned long flags;
+	bool found;
+
+	spin_lock_irqsave(&map->lock, flags);
+	found = gm_find_slow(map, key, &pos);
+	if (found && value)
+		gm_load_value(map, value, slot_value(pos.t, &pos));
+	spin_unlock_irqrestore(&map->lock, flags);
+	return found;
+}
+
+/*
  * Lookups take no lock: they read under RCU and look again if a writer
  * changed the map meanwhile (the map's seqcount).  A lookup that keeps
  * losing to writers takes the lock instead, so it always finishes.
  */
-static int gm_lookup(struct gomap *map, const void *kptr, size_t len, void *value)
+static __always_inline int gm_lookup(struct gomap *map, const void *kptr, size_t len,
+				     void *value)
 {
 	unsigned int tries, seq;
-	unsigned long flags;
 	struct gm_key key;
 	bool found;
 
@@ -1605,9 +1629,7 @@ static int gm_lookup(struct gomap *map, const void *kptr, size_t len, void *valu
 			goto out;
 		key.visited = 0;
 	}
-	spin_lock_irqsave(&map->lock, flags);
-	found = gm_read(map, &key, value);
-	spin_unlock_irqrestore(&map->lock, flags);
+	found = gm_read_locked(map, &key, value);
 out:
 	rcu_read_unlock();
 	if (found)
@@ -2168,7 +2190,7 @@ static int iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key,
 			const void *kp = slot_key(t, b, i, &klen);
 
 			gm_key_init(map, &k, kp, klen);
-			if (!gm_find(map, &k, &pos))
+			if (!gm_find_slow(map, &k, &pos))
 				continue;	/* deleted meanwhile */
 		}
 		*len = iter_copy_out(map, &pos, key, key_size, value);
