@@ -31,7 +31,11 @@ MODULE_PARM_DESC(max_entries, "largest size measured");
 
 static char *part = "all";
 module_param(part, charp, 0444);
-MODULE_PARM_DESC(part, "throughput (workloads by size, reader scaling), latency or all");
+MODULE_PARM_DESC(part, "throughput (sizes and scaling), sizes, latency, sizes+latency or all");
+
+static char *prefix = "";
+module_param(prefix, charp, 0444);
+MODULE_PARM_DESC(prefix, "prepended to the names of the per-size figures");
 
 /* One map under test, behind the same calls for every implementation. */
 struct bench_map {
@@ -520,10 +524,10 @@ static int bench_size(unsigned long n)
 	}
 	for (o = 0; o < ARRAY_SIZE(all_ops); o++) {
 		for (w = 0; w < NR_WORKLOADS; w++)
-			pr_info("gomap_bench: csv,%s,%s,%lu,%llu\n", all_ops[o]->name,
-				workload_names[w], n, median_u64(ns[o][w], nreps));
-		pr_info("gomap_bench: csv,%s,bytes_per_entry,%lu,%zu\n", all_ops[o]->name, n,
-			bytes[o] / n);
+			pr_info("gomap_bench: csv,%s,%s%s,%lu,%llu\n", all_ops[o]->name,
+				prefix, workload_names[w], n, median_u64(ns[o][w], nreps));
+		pr_info("gomap_bench: csv,%s,%sbytes_per_entry,%lu,%zu\n", all_ops[o]->name,
+			prefix, n, bytes[o] / n);
 	}
 	return 0;
 }
@@ -889,12 +893,14 @@ static int __init gomap_bench_init(void)
 	static const unsigned long sizes[] = { 1 << 10, 1 << 16, 1 << 20 };
 	unsigned long i, n = min_t(unsigned long, max_entries, 1 << 24);
 	bool all = !strcmp(part, "all");
-	bool throughput = all || !strcmp(part, "throughput");
-	bool latency = all || !strcmp(part, "latency");
+	bool scaling = all || !strcmp(part, "throughput");
+	bool sizes_part = scaling || !strcmp(part, "sizes") || !strcmp(part, "sizes+latency");
+	bool latency = all || !strcmp(part, "latency") || !strcmp(part, "sizes+latency");
 	int ret = -EINVAL;
 
-	if (!throughput && !latency) {
-		pr_err("gomap_bench: part=%s: want throughput, latency or all\n", part);
+	if (!sizes_part && !latency) {
+		pr_err("gomap_bench: part=%s: want throughput, sizes, latency, sizes+latency or all\n",
+		       part);
 		goto out;
 	}
 	/* See lat_insert(): lockdep would warn, and its timings mean nothing. */
@@ -912,11 +918,11 @@ static int __init gomap_bench_init(void)
 
 	pr_info("gomap_bench: start part=%s reps=%u max_entries=%lu\n", part, reps, n);
 	ret = 0;
-	for (i = 0; throughput && i < ARRAY_SIZE(sizes) && sizes[i] <= n && !ret; i++)
+	for (i = 0; sizes_part && i < ARRAY_SIZE(sizes) && sizes[i] <= n && !ret; i++)
 		ret = bench_size(sizes[i]);
 	if (latency && !ret)
 		ret = bench_latency(n);
-	if (throughput && !ret)
+	if (scaling && !ret)
 		ret = bench_scaling(min(n, 1UL << 16));
 	vfree(keys);
 out:

@@ -43,11 +43,17 @@ def table(keys):
         print(f'{figure:<28}{n:>9}{cells}{ratio}')
 
 
-thr = [k for k in rows if k[0] not in lat_figures]
+thr = [k for k in rows if k[0] not in lat_figures and not k[0].startswith('icount_')]
+icount = [k for k in rows if k[0].startswith('icount_')]
 lat = [k for k in rows if k[0] in lat_figures]
 if thr:
     table(thr)
     print('(ns per operation unless the figure says otherwise)')
+if icount:
+    if thr:
+        print()
+    print('The same workloads in the icount boot: guest instructions per operation')
+    table(icount)
 
 
 def lat_value(m, figure):
