@@ -112,6 +112,12 @@
 #define GM_NO_CHECK		(~0UL)	/* Go's noCheck */
 #define GM_EVAC_PER_OP		2	/* old buckets one operation may evacuate */
 #define GM_READ_TRIES		4	/* lockless lookup attempts before taking the lock */
+/*
+ * Largest array an atomic caller allocates inside its operation: 2 MiB
+ * with 4 KiB pages, one pageblock on x86-64.  The page allocator's work
+ * grows with the pages it hands out; larger arrays come from the worker.
+ */
+#define GM_ATOMIC_MAX_ORDER	min(9, MAX_ORDER - 1)
 
 /*
  * An out-of-line key or value.  Freed after an RCU grace period, since
@@ -442,7 +448,7 @@ static void *tbl_mem_alloc(size_t size, gfp_t gfp, unsigned int *page_order)
 		return kvmalloc(size, gfp);
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc(size, gfp | __GFP_NOWARN);
-	if (order >= MAX_ORDER)
+	if (order > GM_ATOMIC_MAX_ORDER)
 		return NULL;
 	p = (void *)__get_free_pages(gfp | __GFP_NOWARN, order);
 	if (!p)
