@@ -1763,7 +1763,9 @@ EXPORT_SYMBOL_GPL(gomap_update_str);
  * @key: Pointer to the key.
  * @value: Receives a copy of the value; may be NULL to test presence.
  *
- * Context: Any context.  Takes and releases the map lock.
+ * Context: Any context.  Takes no lock unless writers keep winning: reads
+ * under RCU, checks the map's seqcount, and takes the map lock only after
+ * losing GM_READ_TRIES races in a row.
  * Return:
  * * 0 - found; the value was copied.
  * * -ENOENT - no such key.
@@ -1784,7 +1786,9 @@ EXPORT_SYMBOL_GPL(gomap_lookup);
  * @len: Key length.
  * @value: Receives a copy of the value; may be NULL.
  *
- * Context: Any context.  Takes and releases the map lock.
+ * Context: Any context.  Takes no lock unless writers keep winning: reads
+ * under RCU, checks the map's seqcount, and takes the map lock only after
+ * losing GM_READ_TRIES races in a row.
  * Return:
  * * 0 - found.
  * * -ENOENT - no such key.
