@@ -96,10 +96,10 @@
  *
  * Writers hold the map lock and bump the map's seqcount around every
  * change, except the in-place store of a word-sized value, which a lookup
- * loads whole (gm_store_word()).  Lookups take no lock: under rcu_read_lock() they read the
- * table pointers, buckets and slots, then check the seqcount, and look
- * again if a writer ran meanwhile; after a few lost races they take the
- * lock.  What a racing lookup reads may be stale or torn, but never
+ * loads whole (gm_store_word()).  Lookups take no lock: under
+ * rcu_read_lock() they read the table pointers, buckets and slots, then
+ * check the seqcount, and look again if a writer ran meanwhile; after a
+ * few lost races they take the lock.  What a racing lookup reads may be stale or torn, but never
  * unsafe: tables, overflow buckets and out-of-line keys and values are
  * freed only after an RCU grace period; a new bucket is initialised before
  * anything that leads to it is published (smp_wmb() in the writer,
@@ -266,7 +266,7 @@ static inline u8 gm_tophash(u64 hash)
 
 /*
  * xxh64() of one 8-byte or 4-byte input, unrolled: the same value as the
- * library call (the KUnit case gomap_hash_matches_xxh64 checks), in a
+ * library call (KUnit's gomap_test_hash_matches_xxh64 checks), in a
  * fraction of its instructions.  The constants are xxHash's PRIME64_1..5.
  */
 #define GM_XXH_P1	0x9E3779B185EBCA87ULL
@@ -2167,8 +2167,8 @@ static int iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_
 		return -E2BIG;
 	if (key && len)
 		gm_memcpy(key, k, len);
-	if (value)
-		gm_memcpy(value, slot_value(pos->t, pos), map->params.value_size);
+	if (value)	/* one load, like a lookup: in-place overwrites open no section */
+		gm_load_value(map, value, slot_value(pos->t, pos));
 	return len;
 }
 
