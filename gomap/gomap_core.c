@@ -784,6 +784,7 @@ static inline u64 bkt_top_word(void *b)
 	return get_unaligned_le64(bkt_tophash(b));
 }
 
+/* Byte @x in all eight bytes; REPEAT_BYTE() is only unsigned long wide. */
 #define GM_BYTES(x)	(0x0101010101010101ULL * (x))
 
 /* Bit 7 of byte i set where byte i of @word is @top, and nowhere else. */
@@ -810,7 +811,7 @@ static __always_inline bool
 chain_find(struct gomap_table *t, void *b, struct gm_key *key, struct gm_pos *pos,
 	   struct gm_pos *free, void **last)
 {
-	u64 word, match;
+	u64 word, match, rest;
 
 	if (free)
 		free->b = NULL;
@@ -828,15 +829,16 @@ chain_find(struct gomap_table *t, void *b, struct gm_key *key, struct gm_pos *po
 				return true;
 			}
 		}
+		rest = top_match(word, GM_EMPTY_REST);
 		if (free && !free->b) {
-			match = top_match(word, GM_EMPTY_REST) | top_match(word, GM_EMPTY_ONE);
+			match = rest | top_match(word, GM_EMPTY_ONE);
 			if (match) {
 				free->b = b;
 				free->i = match_slot(match);
 				free->t = t;
 			}
 		}
-		if (top_match(word, GM_EMPTY_REST))
+		if (rest)
 			return false;
 	}
 	return false;

@@ -580,29 +580,19 @@ static ssize_t gmd_clear_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
-static const struct file_operations gmd_assign_fops = {
-	.owner = THIS_MODULE,
-	.open = gmd_map_open,
-	.release = gmd_map_release,
-	.write = gmd_assign_write,
-	.llseek = no_llseek,
-};
+/* gmd_NAME_fops: a write-only per-map file whose writes go to gmd_NAME_write(). */
+#define GMD_MAP_WRITE_FOPS(name)					\
+static const struct file_operations gmd_##name##_fops = {		\
+	.owner = THIS_MODULE,						\
+	.open = gmd_map_open,						\
+	.release = gmd_map_release,					\
+	.write = gmd_##name##_write,					\
+	.llseek = no_llseek,						\
+}
 
-static const struct file_operations gmd_delete_fops = {
-	.owner = THIS_MODULE,
-	.open = gmd_map_open,
-	.release = gmd_map_release,
-	.write = gmd_delete_write,
-	.llseek = no_llseek,
-};
-
-static const struct file_operations gmd_clear_fops = {
-	.owner = THIS_MODULE,
-	.open = gmd_map_open,
-	.release = gmd_map_release,
-	.write = gmd_clear_write,
-	.llseek = no_llseek,
-};
+GMD_MAP_WRITE_FOPS(assign);
+GMD_MAP_WRITE_FOPS(delete);
+GMD_MAP_WRITE_FOPS(clear);
 
 /* ---- lookup: per-open-file result ---- */
 

@@ -267,8 +267,7 @@ static inline void ctx_leave(void)
 	if (--shim_tls_nest > 0)
 		return;
 	/* The benchmark build has no reader registry: only queued work needs the slow path. */
-	if (!SHIM_TRACK && !(__atomic_load_n(&shim_rcu_queued, __ATOMIC_RELAXED) |
-			     __atomic_load_n(&shim_work_queued, __ATOMIC_RELAXED)))
+	if (!SHIM_TRACK && !shim_deferred_pending())
 		return;
 	shim_ctx_last_leave();
 }

@@ -148,6 +148,13 @@ extern __thread struct shim_ctx shim_tls_ctx;
 extern __thread int shim_tls_nest;
 extern unsigned long shim_rcu_queued, shim_work_queued;
 
+/* RCU callbacks or work items are queued: leaving a section may run them. */
+static inline bool shim_deferred_pending(void)
+{
+	return __atomic_load_n(&shim_rcu_queued, __ATOMIC_RELAXED) |
+	       __atomic_load_n(&shim_work_queued, __ATOMIC_RELAXED);
+}
+
 /*
  * The benchmark build enters and leaves RCU and preempt-off sections
  * inline, at about the cost of a kernel without CONFIG_PREEMPT_RCU: only
@@ -162,9 +169,7 @@ static inline void shim_fast_enter(int *counter)
 static inline void shim_fast_leave(int *counter)
 {
 	(*counter)--;
-	if (!--shim_tls_nest &&
-	    (__atomic_load_n(&shim_rcu_queued, __ATOMIC_RELAXED) |
-	     __atomic_load_n(&shim_work_queued, __ATOMIC_RELAXED)))
+	if (!--shim_tls_nest && shim_deferred_pending())
 		shim_ctx_last_leave();
 }
 
