@@ -16,6 +16,7 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
+#include <linux/prefetch.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
@@ -319,10 +320,11 @@ static const void *slot_key(const struct gomap_table *t, void *b, unsigned int i
 	void *k = bkt_key(t, b, i);
 
 	if (t->kind == GM_KEY_STR) {
-		const struct gm_str *s = k;
+		const u8 *p = READ_ONCE(((const struct gm_str *)k)->ptr);
 
-		*len = s->len;
-		return s->ptr;
+		/* The blob's length, not the slot's: a lockless walk may race. */
+		*len = p ? to_blob(p)->len : 0;
+		return p;
 	}
 	*len = t->key_size;
 	return t->key_indirect ? *(void **)k : k;
@@ -2175,6 +2177,19 @@ static int iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_
 }
 
 /*
+ * Start loading every string key of bucket @b: a walk copies them out one
+ * by one, and in a big map each would otherwise be its own cache miss.
+ */
+static void prefetch_str_keys(struct gomap_table *t, void *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < GM_SLOTS; i++)
+		if (top_live(bkt_tophash(b)[i]))
+			prefetch(READ_ONCE(((struct gm_str *)bkt_key(t, b, i))->ptr));
+}
+
+/*
  * Scan the rest of bucket @it->bptr.  Returns 1 with the key length in
  * @len when an entry was copied out, 0 when the bucket has no more, or
  * -E2BIG without moving on.
@@ -2185,6 +2200,11 @@ static int iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key,
 	struct gomap_table *t = it->walk_table;
 	void *b = it->bptr;
 
+	if (!it->slot && t->kind == GM_KEY_STR) {
+		prefetch_str_keys(t, b);
+		if (t == it->table && !READ_ONCE(t->src) && it->bucket)
+			prefetch_str_keys(t, tbl_bucket(t, it->bucket));
+	}
 	for (; it->slot < GM_SLOTS; it->slot++) {
 		unsigned int i = (it->slot + it->offset) & (GM_SLOTS - 1);
 		struct gm_pos pos = { .b = b, .i = i, .t = t };
@@ -2302,9 +2322,9 @@ static int iter_step(struct gomap *map, struct gomap_iter *it, void *key, size_t
 /*
  * A step without the lock, read like a lockless lookup (see DOC: Lockless
  * lookups) and kept only if no writer ran meanwhile; else the iterator is
- * put back as it was and -EAGAIN sends the caller to the lock.  Maps with
- * string keys always take the lock: a racing read of a string slot could
- * pair a key with another key's length.
+ * put back as it was and -EAGAIN sends the caller to the lock.  A string
+ * key is copied out with its blob's own length (slot_key()), so a racing
+ * read never pairs one key's bytes with another key's length.
  */
 static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size, void *value,
 			      int *len)
@@ -2314,7 +2334,7 @@ static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size,
 	unsigned int seq;
 	int ret;
 
-	if (map->kind == GM_KEY_STR || !it->walk_table)
+	if (!it->walk_table)
 		return -EAGAIN;
 	saved = *it;
 	rcu_read_lock();
@@ -2338,11 +2358,10 @@ static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size,
  * Every entry present for the whole walk is returned exactly once, even if
  * the map grows between calls; deleted entries are not returned; entries
  * added during the walk may or may not be.  After gomap_clear() the walk
- * ends.  For fixed-size keys most calls take no lock: they read like a
- * lockless lookup and keep the step only if no writer ran meanwhile.  The
- * first call, a step onto another table during a growth, a lost race,
- * and maps with string keys take the map lock, which is dropped every
- * few buckets, so a call holds it for bounded time.
+ * ends.  Most calls take no lock: they read like a lockless lookup and
+ * keep the step only if no writer ran meanwhile.  The first call, a step
+ * onto another table during a growth and a lost race take the map lock,
+ * which is dropped every few buckets, so a call holds it for bounded time.
  *
  * Context: Any context.  May take and release the map lock.
  * Return:

@@ -1175,6 +1175,36 @@ TEST(iteration_with_string_keys_across_growth_and_deletes)
 	tmap_free(map);
 }
 
+/*
+ * A lockless walk step may read a string slot's pointer and length while a
+ * writer rewrites the slot, pairing one key with another key's length.
+ * Play that read here by lengthening the slot: the walk must copy out the
+ * key its pointer names, with that key's own length, and read no further.
+ */
+TEST(walk_copies_string_keys_with_their_own_length)
+{
+	struct gomap *map = tmap_new(GOMAP_KEY_STRING, 8, 0, 0);
+	struct gomap_iter it;
+	struct gm_str *slot = NULL;
+	char key[64];
+	unsigned int i;
+	u64 v = 7;
+
+	ASSERT_EQ(gomap_assign_str(map, "abc", 3, &v, GFP_KERNEL), 0);
+	for (i = 0; i < GM_SLOTS; i++)
+		if (((u8 *)map->table->buckets)[i] >= GM_MIN_TOPHASH)
+			slot = (struct gm_str *)((u8 *)map->table->buckets + GM_SLOTS) + i;
+	ASSERT_NE(slot, NULL);
+	ASSERT_EQ(slot->len, 3);
+	slot->len = sizeof(key);	/* a racing writer's length */
+	gomap_iter_start(&it, map);
+	EXPECT_EQ(gomap_iter_next(&it, key, sizeof(key), &v), 3);
+	EXPECT_EQ(memcmp(key, "abc", 3), 0);
+	gomap_iter_stop(&it);
+	slot->len = 3;
+	tmap_free(map);
+}
+
 /* ---- Allocation failure ---- */
 
 TEST(enomem_on_first_bucket_leaves_map_empty)
@@ -1827,34 +1857,85 @@ TEST(threads_lockless_lookups_see_whole_values)
  * Exactly-once under racing writers: walks (mostly lockless steps) must
  * return each of STABLE_WALK_KEYS keys, present for the whole run, exactly
  * once, while a writer inserts and deletes other keys and so grows,
- * evacuates and shrinks the map under them.
+ * evacuates and shrinks the map under them.  With string keys the lengths
+ * vary, so a step that paired one key's bytes with another's length would
+ * return a key that is not in the map.
  */
 #define STABLE_WALK_KEYS 512
 
 struct walk_ctx {
 	struct gomap *map;
+	bool str;
 	int stop;
 	unsigned long walks, bad;
 };
+
+/* The key of index @idx: u64, or a string of 8 to 40 bytes naming @idx. */
+static size_t walk_key(const struct walk_ctx *c, char *buf, u64 idx)
+{
+	size_t len = c->str ? 8 + idx % 33 : sizeof(idx);
+
+	if (c->str)
+		tstr(buf, len, idx);
+	else
+		memcpy(buf, &idx, sizeof(idx));
+	return len;
+}
+
+/* The index a walk returned, or ~0 if no key of that index is these bytes. */
+static u64 walk_idx(const struct walk_ctx *c, const char *key, int len)
+{
+	char want[64];
+	u64 idx;
+
+	if (len < (int)sizeof(idx))
+		return ~0ULL;
+	memcpy(&idx, key, sizeof(idx));
+	if (walk_key(c, want, idx) != (size_t)len || memcmp(want, key, len))
+		return ~0ULL;
+	return idx;
+}
+
+static int walk_put(struct walk_ctx *c, u64 idx, gfp_t gfp)
+{
+	u64 v = idx * 3;
+	char key[64];
+	size_t len = walk_key(c, key, idx);
+
+	if (c->str)
+		return gomap_assign_str(c->map, key, len, &v, gfp);
+	return gomap_assign(c->map, key, &v, gfp);
+}
+
+static void walk_del(struct walk_ctx *c, u64 idx)
+{
+	char key[64];
+	size_t len = walk_key(c, key, idx);
+
+	if (c->str)
+		gomap_delete_str(c->map, key, len);
+	else
+		gomap_delete(c->map, key);
+}
 
 static void *stable_walker(void *arg)
 {
 	struct walk_ctx *c = arg;
 	u8 *seen = calloc(STABLE_WALK_KEYS, 1);
 	struct gomap_iter it;
-	u64 k, v;
-	int i;
+	char key[64];
+	u64 idx, v;
+	int i, len;
 
 	while (!READ_ONCE(c->stop)) {
 		memset(seen, 0, STABLE_WALK_KEYS);
 		gomap_iter_start(&it, c->map);
-		while (gomap_iter_next(&it, &k, sizeof(k), &v) >= 0) {
-			if (k < STABLE_WALK_KEYS) {
-				if (seen[k]++ || v != k * 3)
-					c->bad++;
-			} else if (v != k * 3) {
+		while ((len = gomap_iter_next(&it, key, sizeof(key), &v)) >= 0) {
+			idx = walk_idx(c, key, len);
+			if (idx == ~0ULL || v != idx * 3)
 				c->bad++;
-			}
+			else if (idx < STABLE_WALK_KEYS && seen[idx]++)
+				c->bad++;
 		}
 		gomap_iter_stop(&it);
 		for (i = 0; i < STABLE_WALK_KEYS; i++)
@@ -1866,27 +1947,25 @@ static void *stable_walker(void *arg)
 	return NULL;
 }
 
-TEST(threads_walks_see_stable_keys_exactly_once)
+static void stable_walks(bool str)
 {
-	struct walk_ctx c = { .map = tmap_new(8, 8, 0, 0) };
-	u64 s = harness_seed | 5, k, v;
+	struct walk_ctx c = { .str = str };
+	u64 s = harness_seed | 5, idx;
 	pthread_t tw;
 	int i;
 
-	for (k = 0; k < STABLE_WALK_KEYS; k++) {
-		v = k * 3;
-		EXPECT_EQ(gomap_assign(c.map, &k, &v, GFP_KERNEL), 0);
-	}
+	c.map = tmap_new(str ? GOMAP_KEY_STRING : 8, 8, 0, 0);
+	for (idx = 0; idx < STABLE_WALK_KEYS; idx++)
+		EXPECT_EQ(walk_put(&c, idx, GFP_KERNEL), 0);
 	pthread_create(&tw, NULL, stable_walker, &c);
 	for (i = 0; i < 200000 || !READ_ONCE(c.walks); i++) {
 		u64 r = thr_rand(&s);
 
-		k = STABLE_WALK_KEYS + (r >> 8) % 20000;
-		v = k * 3;
+		idx = STABLE_WALK_KEYS + (r >> 8) % 20000;
 		if (r & 3)
-			gomap_assign(c.map, &k, &v, GFP_ATOMIC);
+			walk_put(&c, idx, GFP_ATOMIC);
 		else
-			gomap_delete(c.map, &k);
+			walk_del(&c, idx);
 	}
 	WRITE_ONCE(c.stop, 1);
 	pthread_join(tw, NULL);
@@ -1894,4 +1973,10 @@ TEST(threads_walks_see_stable_keys_exactly_once)
 	EXPECT_GT(c.walks, 0);
 	EXPECT_EQ(gomap_test_check(c.map), 0);
 	tmap_free(c.map);
+}
+
+TEST(threads_walks_see_stable_keys_exactly_once)
+{
+	stable_walks(false);
+	stable_walks(true);
 }
