@@ -153,6 +153,7 @@ struct gm_key {
 	u64 ival;	/* the key as an integer, for the u32/u64 fast paths */
 	u64 hash;
 	u8 top;
+	u8 kind;	/* the map's enum gm_key_kind, a constant on fast paths */
 	unsigned int visited;	/* buckets read looking for it */
 };
 
@@ -358,7 +359,7 @@ static __always_inline bool slot_key_equal(const struct gomap_table *t, void *b,
 	void *k = bkt_key(t, b, i);
 	const struct gm_str *s = k;
 
-	switch (t->kind) {
+	switch (key->kind) {
 	case GM_KEY_U32:
 		return *(u32 *)k == (u32)key->ival;
 	case GM_KEY_U64:
@@ -372,15 +373,27 @@ static __always_inline bool slot_key_equal(const struct gomap_table *t, void *b,
 	}
 }
 
-static void gm_key_init(struct gomap *map, struct gm_key *key, const void *ptr, size_t len)
+/*
+ * Set up @key for a map of keys of @kind.  The lookup fast paths pass a
+ * constant @kind, and the compiler drops every other kind's code (Go's
+ * mapaccess1_fast64 is such a copy).
+ */
+static __always_inline void gm_key_init_kind(struct gm_key *key, const void *ptr, size_t len,
+					     enum gm_key_kind kind)
 {
 	key->ptr = ptr;
 	key->len = len;
+	key->kind = kind;
 	key->visited = 0;
-	if (map->kind == GM_KEY_U32)
+	if (kind == GM_KEY_U32)
 		key->ival = get_unaligned((const u32 *)ptr);
-	else if (map->kind == GM_KEY_U64)
+	else if (kind == GM_KEY_U64)
 		key->ival = get_unaligned((const u64 *)ptr);
+}
+
+static void gm_key_init(struct gomap *map, struct gm_key *key, const void *ptr, size_t len)
+{
+	gm_key_init_kind(key, ptr, len, map->kind);
 }
 
 static __always_inline void gm_key_hash(struct gomap *map, struct gm_key *key)
@@ -921,7 +934,7 @@ static __always_inline bool gm_find(struct gomap *map, struct gm_key *key, struc
 	smp_rmb();	/* the table before its source */
 	old = READ_ONCE(t->src);
 	smp_rmb();	/* no source: every bucket is initialised */
-	if (map->kind == GM_KEY_STR && !t->B && !old && !bkt_overflow(t, t->buckets)) {
+	if (key->kind == GM_KEY_STR && !t->B && !old && !bkt_overflow(t, t->buckets)) {
 		int hit = str_find_small(t, key, pos);
 
 		if (hit >= 0)
@@ -1603,15 +1616,21 @@ static noinline bool gm_find_slow(struct gomap *map, struct gm_key *key, struct 
 	return gm_find(map, key, pos);
 }
 
-/* A lookup that lost too many races: under the lock. */
-static noinline bool gm_read_locked(struct gomap *map, struct gm_key *key, void *value)
+/*
+ * A lookup that lost too many races: under the lock.  It sets up its own
+ * key, so the lockless path's never leaves registers.
+ */
+static noinline bool gm_read_locked(struct gomap *map, const void *kptr, size_t len,
+				    void *value)
 {
+	struct gm_key key;
 	struct gm_pos pos;
 	unsigned long flags;
 	bool found;
 
+	gm_key_init(map, &key, kptr, len);
 	spin_lock_irqsave(&map->lock, flags);
-	found = gm_find_slow(map, key, &pos);
+	found = gm_find_slow(map, &key, &pos);
 	if (found && value)
 		gm_load_value(map, value, slot_value(pos.t, &pos));
 	spin_unlock_irqrestore(&map->lock, flags);
@@ -1624,22 +1643,21 @@ static noinline bool gm_read_locked(struct gomap *map, struct gm_key *key, void 
  * losing to writers takes the lock instead, so it always finishes.
  */
 static __always_inline int gm_lookup(struct gomap *map, const void *kptr, size_t len,
-				     void *value)
+				     void *value, enum gm_key_kind kind)
 {
 	unsigned int tries, seq;
 	struct gm_key key;
 	bool found;
 
-	gm_key_init(map, &key, kptr, len);
+	gm_key_init_kind(&key, kptr, len, kind);
 	rcu_read_lock();
 	for (tries = 0; tries < GM_READ_TRIES; tries++) {
 		seq = read_seqcount_begin(&map->seq);
 		found = gm_read(map, &key, value);
 		if (!read_seqcount_retry(&map->seq, seq))
 			goto out;
-		key.visited = 0;
 	}
-	found = gm_read_locked(map, &key, value);
+	found = gm_read_locked(map, kptr, len, value);
 out:
 	rcu_read_unlock();
 	if (found)
@@ -1777,9 +1795,14 @@ EXPORT_SYMBOL_GPL(gomap_update_str);
  */
 int gomap_lookup(struct gomap *map, const void *key, void *value)
 {
-	if (is_str(map))
+	switch (map->kind) {
+	case GM_KEY_U64:	/* mapaccess2_fast64 */
+		return gm_lookup(map, key, sizeof(u64), value, GM_KEY_U64);
+	case GM_KEY_STR:
 		return -EINVAL;
-	return gm_lookup(map, key, map->params.key_size, value);
+	default:
+		return gm_lookup(map, key, map->params.key_size, value, map->kind);
+	}
 }
 EXPORT_SYMBOL_GPL(gomap_lookup);
 
@@ -1802,7 +1825,7 @@ int gomap_lookup_str(struct gomap *map, const char *key, size_t len, void *value
 {
 	if (!is_str(map) || len > GOMAP_MAX_STR_LEN)
 		return -EINVAL;
-	return gm_lookup(map, key, len, value);
+	return gm_lookup(map, key, len, value, GM_KEY_STR);
 }
 EXPORT_SYMBOL_GPL(gomap_lookup_str);
 
