@@ -28,8 +28,32 @@
 #endif
 #define raw_spin_lock_init(l)	spin_lock_init(l)
 
+#ifdef SHIM_BENCH
+/*
+ * Inline, like an uncontended kernel spin_lock(): one atomic exchange and a
+ * counted atomic section.  The owner is kept for spin_is_locked().
+ */
+static inline void shim_bench_spin_lock(struct shim_spinlock *l)
+{
+	while (__atomic_exchange_n(&l->val, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&l->val, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
+	__atomic_store_n(&l->owner, shim_thread_id_fast() + 1, __ATOMIC_RELAXED);
+	shim_fast_enter(&shim_tls_ctx.locks);
+}
+
+static inline void shim_bench_spin_unlock(struct shim_spinlock *l)
+{
+	__atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->val, 0, __ATOMIC_RELEASE);
+	shim_fast_leave(&shim_tls_ctx.locks);
+}
+#define spin_lock(l)		shim_bench_spin_lock(l)
+#define spin_unlock(l)		shim_bench_spin_unlock(l)
+#else
 #define spin_lock(l)		shim_spin_lock((l), __FILE__, __LINE__)
 #define spin_unlock(l)		shim_spin_unlock((l), __FILE__, __LINE__)
+#endif
 #define spin_trylock(l)		shim_spin_trylock(l)
 #define spin_lock_nested(l, s)	spin_lock(l)
 #define spin_lock_bh(l) \
