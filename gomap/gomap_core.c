@@ -1028,9 +1028,14 @@ fail:
 	return -ENOMEM;
 }
 
-/* Append the entry in slot @i of @b to @d, chaining a spare bucket when @d is full. */
-static void evac_move(struct gomap *map, struct gm_dst *d, struct gm_evac_spares *sp,
-		      struct gomap_table *old, void *b, unsigned int i)
+/*
+ * Append the entry in slot @i of @b to @d, chaining a spare bucket when @d
+ * is full.  @ks and @vs are the key and value slot sizes if the caller
+ * knows them at compile time, else 0.
+ */
+static __always_inline void evac_move(struct gomap *map, struct gm_dst *d,
+				      struct gm_evac_spares *sp, struct gomap_table *old,
+				      void *b, unsigned int i, unsigned int ks, unsigned int vs)
 {
 	struct gomap_table *t = map->table;
 
@@ -1045,10 +1050,54 @@ static void evac_move(struct gomap *map, struct gm_dst *d, struct gm_evac_spares
 		map->op_buckets++;
 	}
 	bkt_tophash(d->b)[d->i] = bkt_tophash(b)[i];
-	gm_memcpy(bkt_key(t, d->b, d->i), bkt_key(old, b, i), t->key_slot);
-	gm_memcpy(bkt_value(t, d->b, d->i), bkt_value(old, b, i), t->value_slot);
-	map->op_bytes += t->key_slot + t->value_slot;
+	if (ks && vs) {	/* gm_set_shape()'s layout, known at compile time */
+		unsigned int voff = GM_SLOTS + ALIGN(GM_SLOTS * ks, 8);
+
+		gm_memcpy(d->b + GM_SLOTS + d->i * ks, b + GM_SLOTS + i * ks, ks);
+		gm_memcpy(d->b + voff + d->i * vs, b + voff + i * vs, vs);
+	} else {
+		ks = t->key_slot;
+		vs = t->value_slot;
+		gm_memcpy(bkt_key(t, d->b, d->i), bkt_key(old, b, i), ks);
+		gm_memcpy(bkt_value(t, d->b, d->i), bkt_value(old, b, i), vs);
+	}
+	map->op_bytes += ks + vs;
 	d->i++;
+}
+
+/*
+ * Move every live entry of the chain from @ob to @dst: x, or y when
+ * doubling and the hash has @newbit.  With @u64_keys the compiler knows
+ * the key's size and hash function, and with @vs its value slot size
+ * (Go's evacuate_fast64); else both are read from the table.
+ */
+static __always_inline void evac_chain(struct gomap *map, struct gomap_table *old, void *ob,
+				       struct gm_dst *dst, struct gm_evac_spares *sp,
+				       unsigned long newbit, bool u64_keys, unsigned int vs)
+{
+	u64 seed = map->hash0;
+	unsigned int i;
+	void *b;
+
+	for (b = ob; b; b = bkt_overflow(old, b)) {
+		u8 *top = bkt_tophash(b);
+
+		map->op_buckets++;
+		for (i = 0; i < GM_SLOTS; i++) {
+			bool y = false;
+
+			if (!top_live(top[i])) {
+				top[i] = GM_EVAC_EMPTY;
+				continue;
+			}
+			if (newbit && u64_keys)
+				y = xxh64_8(bkt_key(old, b, i), seed) & newbit;
+			else if (newbit)
+				y = slot_hash(map, old, b, i) & newbit;
+			evac_move(map, &dst[y], sp, old, b, i, u64_keys ? sizeof(u64) : 0, vs);
+			top[i] = y ? GM_EVAC_Y : GM_EVAC_X;
+		}
+	}
 }
 
 /* Go's advanceEvacuationMark: also ends the growth after the last old bucket. */
@@ -1084,8 +1133,7 @@ static int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
 	unsigned long total, ny, need;
 	struct gm_evac_spares sp = { };
 	struct gm_dst dst[2];
-	void *ob = tbl_bucket(old, oldi), *b;
-	unsigned int i;
+	void *ob = tbl_bucket(old, oldi);
 
 	if (bkt_evacuated(ob))
 		goto advance;
@@ -1104,22 +1152,10 @@ static int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
 	if (newbit)
 		dst_init(map, &dst[1], tbl_bucket(t, oldi + newbit));
 	smp_wmb();	/* destinations initialised before the old bucket reads evacuated */
-	for (b = ob; b; b = bkt_overflow(old, b)) {
-		u8 *top = bkt_tophash(b);
-
-		map->op_buckets++;
-		for (i = 0; i < GM_SLOTS; i++) {
-			bool y;
-
-			if (!top_live(top[i])) {
-				top[i] = GM_EVAC_EMPTY;
-				continue;
-			}
-			y = newbit && (slot_hash(map, old, b, i) & newbit);
-			evac_move(map, &dst[y], &sp, old, b, i);
-			top[i] = y ? GM_EVAC_Y : GM_EVAC_X;
-		}
-	}
+	if (map->kind == GM_KEY_U64 && t->value_slot == sizeof(u64))
+		evac_chain(map, old, ob, dst, &sp, newbit, true, sizeof(u64));
+	else
+		evac_chain(map, old, ob, dst, &sp, newbit, false, 0);
 	WARN_ON_ONCE(sp.list);
 	map->op_evacuated++;
 advance:
