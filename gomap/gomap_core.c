@@ -345,12 +345,11 @@ static u64 slot_hash(const struct gomap *map, const struct gomap_table *t, void 
  * within the blob's own length, so a lockless reader that raced with a
  * writer never reads past the blob; the seqcount makes it look again.
  */
-static bool str_equal(const u8 *p, const struct gm_key *key)
+static bool str_equal(const u8 *p, const void *kptr, size_t len)
 {
 	if (!p)
-		return !key->len;
-	return p == key->ptr ||
-	       (to_blob(p)->len == key->len && !memcmp(p, key->ptr, key->len));
+		return !len;
+	return p == kptr || (to_blob(p)->len == len && !memcmp(p, kptr, len));
 }
 
 static __always_inline bool slot_key_equal(const struct gomap_table *t, void *b,
@@ -365,7 +364,7 @@ static __always_inline bool slot_key_equal(const struct gomap_table *t, void *b,
 	case GM_KEY_U64:
 		return *(u64 *)k == key->ival;
 	case GM_KEY_STR:
-		return s->len == key->len && str_equal(READ_ONCE(s->ptr), key);
+		return s->len == key->len && str_equal(READ_ONCE(s->ptr), key->ptr, key->len);
 	default:
 		if (t->key_indirect)
 			k = READ_ONCE(*(void **)k);
@@ -884,7 +883,7 @@ static int str_find_small(struct gomap_table *t, struct gm_key *key, struct gm_p
 			continue;
 		}
 		if (key->len < 32) {
-			if (str_equal(p, key))
+			if (str_equal(p, key->ptr, key->len))
 				goto found;
 			continue;
 		}
@@ -901,7 +900,7 @@ static int str_find_small(struct gomap_table *t, struct gm_key *key, struct gm_p
 	if (maybe < 0)
 		return 0;
 	i = maybe;
-	if (!str_equal(READ_ONCE(((struct gm_str *)bkt_key(t, b, i))->ptr), key))
+	if (!str_equal(READ_ONCE(((struct gm_str *)bkt_key(t, b, i))->ptr), key->ptr, key->len))
 		return 0;
 found:
 	pos->b = b;
@@ -1339,7 +1338,7 @@ static int gm_store_key(struct gomap *map, struct gm_pos *pos, const struct gm_k
 	return 0;
 }
 
-static void *slot_value(struct gomap_table *t, struct gm_pos *pos)
+static __always_inline void *slot_value(struct gomap_table *t, struct gm_pos *pos)
 {
 	void *v = bkt_value(t, pos->b, pos->i);
 
@@ -1367,7 +1366,7 @@ static bool gm_store_word(struct gomap *map, void *v, const void *value)
 }
 
 /* Copy a value out for a lockless lookup: word-sized ones in one load. */
-static void gm_load_value(struct gomap *map, void *dst, const void *v)
+static __always_inline void gm_load_value(struct gomap *map, void *dst, const void *v)
 {
 	if (map->value_indirect)
 		gm_memcpy(dst, v, map->params.value_size);
