@@ -39,6 +39,7 @@
 #endif
 
 #define SHIM_PAGE_SIZE		4096UL
+#define SHIM_HUGE_SIZE		(2UL << 20)	/* a PMD mapping on x86-64 */
 #define SHIM_KMALLOC_MAX_CACHE	(2 * SHIM_PAGE_SIZE)
 #define SHIM_KMALLOC_MAX_SIZE	(4UL << 20)	/* MAX_ORDER 11, 4 KiB pages */
 #define SHIM_ZERO_SIZE_PTR	((void *)16)
@@ -550,7 +551,7 @@ static size_t align_of(size_t size, unsigned int kind)
 	size_t c = charge(size, kind), a = 16;
 
 	if (kind == SHIM_VMALLOC)
-		return SHIM_PAGE_SIZE;
+		return size >= SHIM_HUGE_SIZE ? SHIM_HUGE_SIZE : SHIM_PAGE_SIZE;
 	while (a < SHIM_PAGE_SIZE && !(c & a))
 		a <<= 1;
 	if (a > c)
@@ -640,6 +641,8 @@ static void *do_alloc(size_t size, unsigned int gfp, unsigned int kind, const ch
 	if (posix_memalign(&base, align, pad + size))
 		return NULL;
 	p = (char *)base + pad;
+	if (kind == SHIM_VMALLOC && size >= SHIM_HUGE_SIZE)	/* kvmalloc's VM_ALLOW_HUGE_VMAP */
+		madvise(p, size & ~(SHIM_HUGE_SIZE - 1), MADV_HUGEPAGE);
 	h = (struct shim_hdr *)p - 1;
 	h->base = base;
 	h->file = file;
