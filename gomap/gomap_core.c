@@ -2219,8 +2219,8 @@ static int iter_next_bucket(struct gomap *map, struct gomap_iter *it, bool lockl
 }
 
 /* Copy out the entry at @pos; returns its key length or -E2BIG. */
-static int iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_t key_size,
-			 void *value)
+static __always_inline int
+iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_t key_size, void *value)
 {
 	size_t len;
 	const void *k = slot_key(pos->t, pos->b, pos->i, &len);
@@ -2252,8 +2252,9 @@ static void prefetch_str_keys(struct gomap_table *t, void *b)
  * @len when an entry was copied out, 0 when the bucket has no more, or
  * -E2BIG without moving on.
  */
-static int iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key,
-			    size_t key_size, void *value, int *len)
+static __always_inline int
+iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size, void *value,
+		 int *len)
 {
 	struct gomap_table *t = it->walk_table;
 	void *b = it->bptr;
@@ -2337,8 +2338,9 @@ EXPORT_SYMBOL_GPL(gomap_iter_start);
  * would need the lock: to pin another table, after a cleared map, or
  * after GM_ITER_BATCH empty buckets.
  */
-static int iter_step(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size,
-		     void *value, int *len, unsigned long *flags)
+static __always_inline int
+iter_step(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size, void *value,
+	  int *len, unsigned long *flags)
 {
 	unsigned int budget = GM_ITER_BATCH;
 	int ret;
