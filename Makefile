@@ -14,7 +14,8 @@ export GOMAP_CACHE
 # A full kernel source tree, for checkpatch.pl and kunit.py (headers packages lack them).
 KSRC ?= $(GOMAP_CACHE)/src/linux-source-6.1
 
-SRCS := $(wildcard gomap/*.c gomap/*.h)
+# Kernel C that checkpatch checks: the module, the bench module, the example client.
+SRCS := $(wildcard gomap/*.c gomap/*.h bench/*.c Documentation/example/*.c)
 
 all: modules
 
