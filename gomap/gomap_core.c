@@ -2258,19 +2258,21 @@ iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key
 {
 	struct gomap_table *t = it->walk_table;
 	void *b = it->bptr;
+	unsigned int slot;	/* it->slot, stored once on the way out */
 
 	if (!it->slot && t->kind == GM_KEY_STR) {
 		prefetch_str_keys(t, b);
 		if (t == it->table && !READ_ONCE(t->src) && it->bucket)
 			prefetch_str_keys(t, tbl_bucket(t, it->bucket));
 	}
-	for (; it->slot < GM_SLOTS; it->slot++) {
-		unsigned int i = (it->slot + it->offset) & (GM_SLOTS - 1);
-		struct gm_pos pos = { .b = b, .i = i, .t = t };
+	for (slot = it->slot; slot < GM_SLOTS; slot++) {
+		unsigned int i = (slot + it->offset) & (GM_SLOTS - 1);
 		u8 top = bkt_tophash(b)[i];
+		struct gm_pos pos;
 
 		if (top_empty(top) || top == GM_EVAC_EMPTY)
 			continue;
+		pos = (struct gm_pos){ .b = b, .i = i, .t = t };
 		if (it->check_bucket != GM_NO_CHECK &&
 		    (slot_hash(map, t, b, i) & tbl_mask(it->table)) != it->check_bucket)
 			continue;
@@ -2285,11 +2287,10 @@ iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key
 				continue;	/* deleted meanwhile */
 		}
 		*len = iter_copy_out(map, &pos, key, key_size, value);
-		if (*len < 0)
-			return *len;
-		it->slot++;
-		return 1;
+		it->slot = *len < 0 ? slot : slot + 1;
+		return *len < 0 ? *len : 1;
 	}
+	it->slot = slot;
 	return 0;
 }
 
@@ -2380,6 +2381,42 @@ iter_step(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size, 
 }
 
 /*
+ * Where a walk is: the fields a step without the lock may move
+ * (iter_step() with no @flags changes no other), which a lost race puts
+ * back.  Copied field by field: a copy of the whole iterator would load
+ * bytes the previous step has just stored, which the CPU cannot forward
+ * to a wider load, and the walk stalls on every entry.
+ */
+struct iter_mark {
+	void *bptr;
+	unsigned long bucket;
+	unsigned long check_bucket;
+	u8 slot;
+	bool wrapped;
+	bool done;
+};
+
+static __always_inline void iter_mark_save(struct iter_mark *m, const struct gomap_iter *it)
+{
+	m->bptr = it->bptr;
+	m->bucket = it->bucket;
+	m->check_bucket = it->check_bucket;
+	m->slot = it->slot;
+	m->wrapped = it->wrapped;
+	m->done = it->done;
+}
+
+static __always_inline void iter_mark_restore(struct gomap_iter *it, const struct iter_mark *m)
+{
+	it->bptr = m->bptr;
+	it->bucket = m->bucket;
+	it->check_bucket = m->check_bucket;
+	it->slot = m->slot;
+	it->wrapped = m->wrapped;
+	it->done = m->done;
+}
+
+/*
  * A step without the lock, read like a lockless lookup (see DOC: Lockless
  * lookups) and kept only if no writer ran meanwhile; else the iterator is
  * put back as it was and -EAGAIN sends the caller to the lock.  A string
@@ -2390,13 +2427,13 @@ static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size,
 			      int *len)
 {
 	struct gomap *map = it->map;
-	struct gomap_iter saved;
+	struct iter_mark saved;
 	unsigned int seq;
 	int ret;
 
 	if (!it->walk_table)
 		return -EAGAIN;
-	saved = *it;
+	iter_mark_save(&saved, it);
 	rcu_read_lock();
 	seq = read_seqcount_begin(&map->seq);
 	ret = iter_step(map, it, key, key_size, value, len, NULL);
@@ -2404,7 +2441,7 @@ static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size,
 		ret = -EAGAIN;
 	rcu_read_unlock();
 	if (ret == -EAGAIN)
-		*it = saved;
+		iter_mark_restore(it, &saved);
 	return ret;
 }
 
