@@ -864,8 +864,11 @@ chain_find(struct gomap_table *t, void *b, struct gm_key *key, struct gm_pos *po
  * whole; for keys of 32 bytes or more only the first and last four bytes
  * are checked, and the full compare runs on the one slot that survives.
  * Returns 1 on a hit, 0 on a miss, -1 if two long keys survive (hash then).
+ * Inlined, like every callee that gets @key: a key whose address escapes
+ * to a call stays in memory in the lookup fast paths.
  */
-static int str_find_small(struct gomap_table *t, struct gm_key *key, struct gm_pos *pos)
+static __always_inline int
+str_find_small(struct gomap_table *t, struct gm_key *key, struct gm_pos *pos)
 {
 	void *b = t->buckets;
 	u8 *top = bkt_tophash(b);
