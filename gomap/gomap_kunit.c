@@ -2923,6 +2923,132 @@ static void gomap_test_assign_concurrent_kthreads(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, entries, live);
 }
 
+/*
+ * String keys under lockless walks: a kthread inserts and deletes keys of
+ * 5 to 44 bytes while the case walks.  Each key names its index and its
+ * length, so a step that paired one key's bytes with another key's length
+ * would return a key that is not in the map (and a read past a blob is
+ * KASAN's to report); the GM_KS_STABLE keys, never deleted, must come back
+ * exactly once per walk.
+ */
+#define GM_KS_STABLE	64
+#define GM_KS_KEYS	2048
+#define GM_KS_OPS	40000
+#define GM_KS_MAXLEN	48
+
+struct gm_ks {
+	struct gomap *map;
+	struct completion done;
+	struct rnd_state rnd;
+};
+
+/* Key @idx: 'k', the index, then bytes that depend on both; 5 to 44 long. */
+static size_t gm_ks_key(char *buf, u32 idx)
+{
+	size_t len = 5 + idx % 40, i;
+
+	buf[0] = 'k';
+	put_unaligned(idx, (u32 *)(buf + 1));
+	for (i = 5; i < len; i++)
+		buf[i] = (char)(idx * 31 + i);
+	return len;
+}
+
+/* The index of a walked key, or U32_MAX if no key is these bytes. */
+static u32 gm_ks_idx(const char *key, int len)
+{
+	char want[GM_KS_MAXLEN];
+	u32 idx;
+
+	if (len < 5)
+		return U32_MAX;
+	idx = get_unaligned((const u32 *)(key + 1));
+	if (idx >= GM_KS_KEYS || gm_ks_key(want, idx) != len || memcmp(want, key, len))
+		return U32_MAX;
+	return idx;
+}
+
+static int gm_ks_writer(void *data)
+{
+	struct gm_ks *ks = data;
+	char key[GM_KS_MAXLEN];
+	unsigned int n;
+
+	for (n = 1; n <= GM_KS_OPS; n++) {
+		u32 r = prandom_u32_state(&ks->rnd);
+		u32 idx = GM_KS_STABLE + (r >> 8) % (GM_KS_KEYS - GM_KS_STABLE);
+		size_t len = gm_ks_key(key, idx);
+		u64 val = idx;
+
+		if (r & 1)
+			gomap_assign_str(ks->map, key, len, &val, GFP_KERNEL);
+		else
+			gomap_delete_str(ks->map, key, len);
+		if (!(n % 64))
+			cond_resched();
+	}
+	complete(&ks->done);
+	return 0;
+}
+
+/* One walk; returns the entries that no key of the map could be. */
+static unsigned int gm_ks_walk(struct gomap *map)
+{
+	u8 seen[GM_KS_STABLE] = { };
+	unsigned int bad = 0, i;
+	struct gomap_iter it;
+	char key[GM_KS_MAXLEN];
+	u64 val;
+	int len;
+	u32 idx;
+
+	gomap_iter_start(&it, map);
+	while ((len = gomap_iter_next(&it, key, sizeof(key), &val)) >= 0) {
+		idx = gm_ks_idx(key, len);
+		if (idx == U32_MAX || val != idx)
+			bad++;
+		else if (idx < GM_KS_STABLE && seen[idx]++)
+			bad++;
+	}
+	gomap_iter_stop(&it);
+	for (i = 0; i < GM_KS_STABLE; i++)
+		bad += seen[i] != 1;
+	return bad;
+}
+
+static void gomap_test_walk_str_concurrent_writer(struct kunit *test)
+{
+	struct gomap *map = gm_create(test, GOMAP_KEY_STRING, 8, 0);
+	struct gm_ks *ks = kunit_kzalloc(test, sizeof(*ks), GFP_KERNEL);
+	unsigned int walks = 0, bad = 0;
+	struct task_struct *task;
+	char key[GM_KS_MAXLEN];
+	u64 val;
+	u32 idx;
+
+	KUNIT_ASSERT_NOT_NULL(test, ks);
+	for (idx = 0; idx < GM_KS_STABLE; idx++) {
+		val = idx;
+		KUNIT_ASSERT_EQ(test, gomap_assign_str(map, key, gm_ks_key(key, idx), &val,
+						       GFP_KERNEL), 0);
+	}
+	ks->map = map;
+	init_completion(&ks->done);
+	prandom_seed_state(&ks->rnd, 7);
+	task = kthread_run(gm_ks_writer, ks, "gomap_ks");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	do {
+		bad += gm_ks_walk(map);
+		walks++;
+		cond_resched();
+	} while (!completion_done(&ks->done));
+	wait_for_completion(&ks->done);
+	kunit_info(test, "%u walks during %u writes\n", walks, GM_KS_OPS);
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	KUNIT_EXPECT_GT(test, walks, 1U);
+	KUNIT_EXPECT_EQ(test, gomap_test_check(map), 0);
+}
+
 #define GM_MILLION		1000000
 #define GM_ATOMIC_CHUNK		250	/* keys per atomic section */
 #define GM_MILLION_BUDGET_MS	270000	/* both phases; KUnit stops a case after 300 s */
@@ -3031,6 +3157,7 @@ static struct kunit_case gomap_context_cases[] = {
 	KUNIT_CASE_PARAM(gomap_test_delete_atomic, gm_ctx_gen_params),
 	KUNIT_CASE_PARAM(gomap_test_iter_atomic, gm_ctx_gen_params),
 	KUNIT_CASE(gomap_test_assign_concurrent_kthreads),
+	KUNIT_CASE(gomap_test_walk_str_concurrent_writer),
 	KUNIT_CASE(gomap_test_assign_atomic_million),
 	{}
 };
