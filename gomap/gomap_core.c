@@ -970,22 +970,42 @@ static void dst_init(struct gomap *map, struct gm_dst *d, void *b)
 	d->i = 0;
 }
 
-/* How many entries of the old chain @ob go to y (hash & @newbit set). */
-static unsigned long evac_count(struct gomap *map, struct gomap_table *old, void *ob,
-				unsigned long newbit, unsigned long *total)
+/* An old entry's hash; for u64 keys xxh64_8() on the slot, as evacuate_fast64. */
+static __always_inline u64 evac_hash(struct gomap *map, struct gomap_table *old, void *b,
+				     unsigned int i, bool u64_keys)
 {
+	if (u64_keys)
+		return xxh64_8(bkt_key(old, b, i), map->hash0);
+	return slot_hash(map, old, b, i);
+}
+
+/*
+ * How many entries of the old chain @ob go to y (hash & @newbit set).
+ * Bit k of @ybits says whether the k-th live entry does, for the first
+ * GM_YBITS of them, so that the move need not hash them again.
+ */
+#define GM_YBITS	64
+
+static unsigned long evac_count(struct gomap *map, struct gomap_table *old, void *ob,
+				unsigned long newbit, unsigned long *total, u64 *ybits)
+{
+	bool u64_keys = map->kind == GM_KEY_U64;
 	unsigned long ny = 0;
 	unsigned int i;
 	void *b;
 
 	*total = 0;
+	*ybits = 0;
 	for (b = ob; b; b = bkt_overflow(old, b)) {
 		for (i = 0; i < GM_SLOTS; i++) {
 			if (!top_live(bkt_tophash(b)[i]))
 				continue;
-			(*total)++;
-			if (newbit && (slot_hash(map, old, b, i) & newbit))
+			if (newbit && (evac_hash(map, old, b, i, u64_keys) & newbit)) {
 				ny++;
+				if (*total < GM_YBITS)
+					*ybits |= BIT_ULL(*total);
+			}
+			(*total)++;
 		}
 	}
 	return ny;
@@ -1069,16 +1089,17 @@ static __always_inline void evac_move(struct gomap *map, struct gm_dst *d,
 
 /*
  * Move every live entry of the chain from @ob to @dst: x, or y when
- * doubling and the hash has @newbit.  With @u64_keys the compiler knows
- * the key's size and hash function, and with @vs its value slot size
- * (Go's evacuate_fast64); else both are read from the table.
+ * doubling and the hash has @newbit (or @ybits from evac_count() says so).
+ * With @u64_keys the compiler knows the key's size and hash function, and
+ * with @vs its value slot size (Go's evacuate_fast64); else both are read
+ * from the table.
  */
 static __always_inline void evac_chain(struct gomap *map, struct gomap_table *old, void *ob,
 				       struct gm_dst *dst, struct gm_evac_spares *sp,
-				       unsigned long newbit, bool u64_keys, unsigned int vs)
+				       unsigned long newbit, const u64 *ybits, bool u64_keys,
+				       unsigned int vs)
 {
-	u64 seed = map->hash0;
-	unsigned int i;
+	unsigned int i, k = 0;	/* k: live entries seen */
 	void *b;
 
 	for (b = ob; b; b = bkt_overflow(old, b)) {
@@ -1092,10 +1113,11 @@ static __always_inline void evac_chain(struct gomap *map, struct gomap_table *ol
 				top[i] = GM_EVAC_EMPTY;
 				continue;
 			}
-			if (newbit && u64_keys)
-				y = xxh64_8(bkt_key(old, b, i), seed) & newbit;
+			if (newbit && ybits && k < GM_YBITS)
+				y = *ybits & BIT_ULL(k);
 			else if (newbit)
-				y = slot_hash(map, old, b, i) & newbit;
+				y = evac_hash(map, old, b, i, u64_keys) & newbit;
+			k++;
 			evac_move(map, &dst[y], sp, old, b, i, u64_keys ? sizeof(u64) : 0, vs);
 			top[i] = y ? GM_EVAC_Y : GM_EVAC_X;
 		}
@@ -1134,14 +1156,17 @@ static int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
 	unsigned long newbit = map->same_size_grow ? 0 : tbl_size(old);
 	unsigned long total, ny, need;
 	struct gm_evac_spares sp = { };
+	const u64 *counted = NULL;	/* the y bits, if evac_count() ran */
 	struct gm_dst dst[2];
 	void *ob = tbl_bucket(old, oldi);
+	u64 ybits;
 
 	if (bkt_evacuated(ob))
 		goto advance;
 	need = 0;
 	if (bkt_overflow(old, ob)) {	/* more than one bucket's worth may go to x or y */
-		ny = evac_count(map, old, ob, newbit, &total);
+		ny = evac_count(map, old, ob, newbit, &total, &ybits);
+		counted = &ybits;
 		need = DIV_ROUND_UP(total - ny, GM_SLOTS) - !!(total - ny) +
 		       DIV_ROUND_UP(ny, GM_SLOTS) - !!ny;
 	}
@@ -1155,9 +1180,9 @@ static int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
 		dst_init(map, &dst[1], tbl_bucket(t, oldi + newbit));
 	smp_wmb();	/* destinations initialised before the old bucket reads evacuated */
 	if (map->kind == GM_KEY_U64 && t->value_slot == sizeof(u64))
-		evac_chain(map, old, ob, dst, &sp, newbit, true, sizeof(u64));
+		evac_chain(map, old, ob, dst, &sp, newbit, counted, true, sizeof(u64));
 	else
-		evac_chain(map, old, ob, dst, &sp, newbit, false, 0);
+		evac_chain(map, old, ob, dst, &sp, newbit, counted, false, 0);
 	WARN_ON_ONCE(sp.list);
 	map->op_evacuated++;
 advance:
