@@ -775,6 +775,51 @@ TEST(grow_step_evacuates_one_bucket_at_a_time)
 	tmap_free(map);
 }
 
+/*
+ * A chain of more than 64 entries (the y bits evac_count() keeps) moves by
+ * those bits for its first 64 entries and by hashing the rest: every entry
+ * must land in the half, x or y, that its hash names.  Both evacuation
+ * loops: u64 keys with 8-byte values (the fast copy) and 16-byte values.
+ */
+#define LONG_CHAIN 80
+
+static void long_chain_doubles(unsigned int value_size)
+{
+	struct gomap *map = tmap_new(8, value_size, 104, 0);	/* B = 4 */
+	u64 k[LONG_CHAIN], from = 0, filler, i;
+	u8 v[16] = { };
+
+	ASSERT_EQ(tstats(map).B, 4);
+	gomap_test_set_seed(map, SEED);
+	for (i = 0; i < LONG_CHAIN; i++) {
+		k[i] = tkey_in_bucket(map, 4, 2, from);
+		from = k[i] + 1;
+		v[0] = i;
+		ASSERT_EQ(gomap_assign(map, &k[i], v, GFP_KERNEL), 0);
+	}
+	ASSERT_FALSE(tstats(map).growing);	/* 80 < 6.5 * 16, 9 overflow buckets < 16 */
+	for (filler = from; !tstats(map).growing; filler++)
+		if (tkey_bucket(map, filler, 4) != 2)
+			ASSERT_EQ(gomap_assign(map, &filler, NULL, GFP_KERNEL), 0);
+	ASSERT_EQ(tstats(map).B, 5);
+	ASSERT_FALSE(tstats(map).same_size_growing);
+	while (gomap_test_grow_step(map, GFP_KERNEL) == 1)
+		;
+	EXPECT_FALSE(tstats(map).growing);
+	EXPECT_EQ(gomap_test_check(map), 0);	/* each entry in its hash's bucket */
+	for (i = 0; i < LONG_CHAIN; i++) {
+		EXPECT_EQ(gomap_lookup(map, &k[i], v), 0);
+		EXPECT_EQ(v[0], (u8)i);
+	}
+	tmap_free(map);
+}
+
+TEST(long_chains_evacuate_to_the_half_their_hash_names)
+{
+	long_chain_doubles(8);
+	long_chain_doubles(16);
+}
+
 TEST(writes_during_growth_evacuate_at_most_two_buckets)
 {
 	u64 n, i, k;
