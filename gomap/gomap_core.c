@@ -2263,6 +2263,27 @@ iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_t key_size,
 }
 
 /*
+ * Copy out the entry that was in slot @i of old bucket @b when the walk
+ * began and has moved since: the current map has the truth.  Returns its
+ * key length, -E2BIG, or -ENOENT if it was deleted meanwhile.  Out of
+ * line, so that the common step takes no local's address (and needs no
+ * stack canary).
+ */
+static noinline int iter_copy_moved(struct gomap *map, struct gomap_table *t, void *b,
+				    unsigned int i, void *key, size_t key_size, void *value)
+{
+	struct gm_pos pos;
+	struct gm_key k;
+	size_t klen;
+	const void *kp = slot_key(t, b, i, &klen);
+
+	gm_key_init(map, &k, kp, klen);
+	if (!gm_find_slow(map, &k, &pos))
+		return -ENOENT;
+	return iter_copy_out(map, &pos, key, key_size, value);
+}
+
+/*
  * Start loading every string key of bucket @b: a walk copies them out one
  * by one, and in a big map each would otherwise be its own cache miss.
  */
@@ -2300,21 +2321,17 @@ iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key
 
 		if (top_empty(top) || top == GM_EVAC_EMPTY)
 			continue;
-		pos = (struct gm_pos){ .b = b, .i = i, .t = t };
 		if (it->check_bucket != GM_NO_CHECK &&
 		    (slot_hash(map, t, b, i) & tbl_mask(it->table)) != it->check_bucket)
 			continue;
 		if (top == GM_EVAC_X || top == GM_EVAC_Y) {
-			/* Moved since the walk began: the current map has the truth. */
-			struct gm_key k;
-			size_t klen;
-			const void *kp = slot_key(t, b, i, &klen);
-
-			gm_key_init(map, &k, kp, klen);
-			if (!gm_find_slow(map, &k, &pos))
+			*len = iter_copy_moved(map, t, b, i, key, key_size, value);
+			if (*len == -ENOENT)
 				continue;	/* deleted meanwhile */
+		} else {
+			pos = (struct gm_pos){ .b = b, .i = i, .t = t };
+			*len = iter_copy_out(map, &pos, key, key_size, value);
 		}
-		*len = iter_copy_out(map, &pos, key, key_size, value);
 		it->slot = *len < 0 ? slot : slot + 1;
 		return *len < 0 ? *len : 1;
 	}
