@@ -555,6 +555,33 @@ TEST(tophash_is_top_byte_raised_past_slot_states)
 	tmap_free(map);
 }
 
+/*
+ * u64 keys are compared whole: two keys with the same low 32 bits, the
+ * same tophash and the same (only) bucket are still two keys.
+ */
+TEST(u64_keys_differing_only_in_high_bits_are_distinct)
+{
+	struct gomap *map = tmap_new(8, 8, 0, 0);	/* one bucket */
+	u64 a = 5, b, v;
+
+	gomap_test_set_seed(map, SEED);
+	for (b = a + (1ULL << 32); tophash_of(gomap_test_hash(map, &b, 8)) !=
+				   tophash_of(gomap_test_hash(map, &a, 8)); b += 1ULL << 32)
+		;
+	v = 1;
+	ASSERT_EQ(gomap_assign(map, &a, &v, GFP_KERNEL), 0);
+	EXPECT_EQ(gomap_lookup(map, &b, &v), -ENOENT);
+	EXPECT_EQ(gomap_delete(map, &b), -ENOENT);
+	v = 2;
+	ASSERT_EQ(gomap_assign(map, &b, &v, GFP_KERNEL), 0);
+	EXPECT_EQ(gomap_len(map), 2);
+	EXPECT_EQ(gomap_lookup(map, &a, &v), 0);
+	EXPECT_EQ(v, 1);
+	EXPECT_EQ(gomap_lookup(map, &b, &v), 0);
+	EXPECT_EQ(v, 2);
+	tmap_free(map);
+}
+
 TEST(keys_land_in_bucket_hash_and_mask)
 {
 	struct gomap *map = tmap_new(8, 8, 52, 0);	/* B = 3 */
