@@ -438,13 +438,6 @@ static inline gfp_t gm_gfp_locked(gfp_t gfp)
 }
 
 /*
- * tbl_alloc - Allocate a bucket array of 2^@shift buckets (Go's
- * makeBucketArray), with its overflow reserve when @shift >= 4.  @zero
- * initialises every bucket; otherwise buckets are initialised as they are
- * filled.  Uses kvmalloc() when @gfp may sleep, kmalloc() otherwise.
- * The caller consults the fault-injection hook, under the map lock.
- */
-/*
  * Memory for a table of @size bytes.  An atomic caller's array above the
  * slab sizes comes straight from the page allocator: kmalloc() would make
  * it a compound page, whose setup writes every struct page of it (1024 for
@@ -482,6 +475,13 @@ static void tbl_mem_free(void *p, unsigned int page_order)
 	free_pages((unsigned long)p, page_order - 1);
 }
 
+/*
+ * tbl_alloc - Allocate a bucket array of 2^@shift buckets (Go's
+ * makeBucketArray), with its overflow reserve when @shift >= 4.  @zero
+ * initialises every bucket; otherwise buckets are initialised as they are
+ * filled.  The memory comes from tbl_mem_alloc().  The caller consults the
+ * fault-injection hook, under the map lock.
+ */
 static struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp,
 				     bool zero)
 {
@@ -982,7 +982,8 @@ static __always_inline u64 evac_hash(struct gomap *map, struct gomap_table *old,
 /*
  * How many entries of the old chain @ob go to y (hash & @newbit set).
  * Bit k of @ybits says whether the k-th live entry does, for the first
- * GM_YBITS of them, so that the move need not hash them again.
+ * GM_YBITS of them (min(@total, GM_YBITS)), so that the move need not
+ * hash them again.
  */
 #define GM_YBITS	64
 
@@ -1089,15 +1090,16 @@ static __always_inline void evac_move(struct gomap *map, struct gm_dst *d,
 
 /*
  * Move every live entry of the chain from @ob to @dst: x, or y when
- * doubling and the hash has @newbit (or @ybits from evac_count() says so).
+ * doubling and the hash has @newbit (for the first @nybits live entries,
+ * when bit k of @ybits from evac_count() is set).
  * With @u64_keys the compiler knows the key's size and hash function, and
  * with @vs its value slot size (Go's evacuate_fast64); else both are read
  * from the table.
  */
 static __always_inline void evac_chain(struct gomap *map, struct gomap_table *old, void *ob,
 				       struct gm_dst *dst, struct gm_evac_spares *sp,
-				       unsigned long newbit, const u64 *ybits, bool u64_keys,
-				       unsigned int vs)
+				       unsigned long newbit, u64 ybits, unsigned int nybits,
+				       bool u64_keys, unsigned int vs)
 {
 	unsigned int i, k = 0;	/* k: live entries seen */
 	void *b;
@@ -1113,8 +1115,8 @@ static __always_inline void evac_chain(struct gomap *map, struct gomap_table *ol
 				top[i] = GM_EVAC_EMPTY;
 				continue;
 			}
-			if (newbit && ybits && k < GM_YBITS)
-				y = *ybits & BIT_ULL(k);
+			if (newbit && k < nybits)
+				y = ybits & BIT_ULL(k);
 			else if (newbit)
 				y = evac_hash(map, old, b, i, u64_keys) & newbit;
 			k++;
@@ -1156,17 +1158,17 @@ static int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
 	unsigned long newbit = map->same_size_grow ? 0 : tbl_size(old);
 	unsigned long total, ny, need;
 	struct gm_evac_spares sp = { };
-	const u64 *counted = NULL;	/* the y bits, if evac_count() ran */
+	unsigned int nybits = 0;	/* y bits evac_count() left in ybits */
 	struct gm_dst dst[2];
 	void *ob = tbl_bucket(old, oldi);
-	u64 ybits;
+	u64 ybits = 0;
 
 	if (bkt_evacuated(ob))
 		goto advance;
 	need = 0;
 	if (bkt_overflow(old, ob)) {	/* more than one bucket's worth may go to x or y */
 		ny = evac_count(map, old, ob, newbit, &total, &ybits);
-		counted = &ybits;
+		nybits = min_t(unsigned long, total, GM_YBITS);
 		need = DIV_ROUND_UP(total - ny, GM_SLOTS) - !!(total - ny) +
 		       DIV_ROUND_UP(ny, GM_SLOTS) - !!ny;
 	}
@@ -1180,9 +1182,9 @@ static int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
 		dst_init(map, &dst[1], tbl_bucket(t, oldi + newbit));
 	smp_wmb();	/* destinations initialised before the old bucket reads evacuated */
 	if (map->kind == GM_KEY_U64 && t->value_slot == sizeof(u64))
-		evac_chain(map, old, ob, dst, &sp, newbit, counted, true, sizeof(u64));
+		evac_chain(map, old, ob, dst, &sp, newbit, ybits, nybits, true, sizeof(u64));
 	else
-		evac_chain(map, old, ob, dst, &sp, newbit, counted, false, 0);
+		evac_chain(map, old, ob, dst, &sp, newbit, ybits, nybits, false, 0);
 	WARN_ON_ONCE(sp.list);
 	map->op_evacuated++;
 advance:
@@ -1491,9 +1493,9 @@ static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *v
 		gm_set_value(map, &pos, value, fn, arg, true);
 		return 0;
 	}
-	gm_write_begin(map);
 	if (map->params.max_entries && map->count >= map->params.max_entries)
 		return -ENOSPC;
+	gm_write_begin(map);
 	if (!map->old_table && (over_load_factor(map->count + 1, map->B) ||
 				too_many_overflow(map->nr_overflow, map->B))) {
 		ret = gm_hash_grow(map, gfp, flags);
@@ -2317,7 +2319,6 @@ iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key
 	for (slot = it->slot; slot < GM_SLOTS; slot++) {
 		unsigned int i = (slot + it->offset) & (GM_SLOTS - 1);
 		u8 top = bkt_tophash(b)[i];
-		struct gm_pos pos;
 
 		if (top_empty(top) || top == GM_EVAC_EMPTY)
 			continue;
@@ -2329,7 +2330,8 @@ iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key
 			if (*len == -ENOENT)
 				continue;	/* deleted meanwhile */
 		} else {
-			pos = (struct gm_pos){ .b = b, .i = i, .t = t };
+			struct gm_pos pos = { .b = b, .i = i, .t = t };
+
 			*len = iter_copy_out(map, &pos, key, key_size, value);
 		}
 		it->slot = *len < 0 ? slot : slot + 1;
