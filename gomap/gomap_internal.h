@@ -151,6 +151,138 @@ struct gomap {
 	bool fail_fired;		/* the hook failed an allocation in this operation */
 };
 
+/* The gfp to allocate with under the map lock: never sleeps, never warns. */
+static inline gfp_t gm_gfp_locked(gfp_t gfp)
+{
+	return (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN;
+}
+
+/* ---- Work accounting ---- */
+
+static inline void gm_op_begin(struct gomap *map)
+{
+	map->op_evacuated = 0;
+	map->op_buckets = 0;
+	map->op_bytes = 0;
+	map->fail_fired = false;
+}
+
+static inline void gm_op_end(struct gomap *map)
+{
+	struct gomap_stats *st = &map->stats;
+
+	st->max_evacuated_per_op = max(st->max_evacuated_per_op, map->op_evacuated);
+	st->max_buckets_per_op = max(st->max_buckets_per_op, map->op_buckets);
+	st->max_bytes_moved_per_op = max(st->max_bytes_moved_per_op, map->op_bytes);
+}
+
+static inline unsigned long gm_lock(struct gomap *map)
+	__acquires(&map->lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	gm_op_begin(map);
+	return flags;
+}
+
+static inline void gm_unlock(struct gomap *map, unsigned long flags)
+	__releases(&map->lock)
+{
+	gm_op_end(map);
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+
+/*
+ * A write section: lockless lookups that overlap it look again.  Every
+ * change a lookup could see happens in one, under the map lock.  The
+ * section begins at the first such change (gm_write_begin()), so an
+ * assign that only stores a word-sized value in place (see
+ * gm_store_word()) never sends readers round again.
+ */
+static inline void gm_write_begin(struct gomap *map)
+	__must_hold(&map->lock)
+{
+	if (map->seq_open)
+		return;
+	write_seqcount_begin(&map->seq);
+	map->seq_open = true;
+}
+
+static inline void gm_write_end(struct gomap *map)
+	__must_hold(&map->lock)
+{
+	if (!map->seq_open)
+		return;
+	write_seqcount_end(&map->seq);
+	map->seq_open = false;
+}
+
+static inline unsigned long gm_write_lock(struct gomap *map)
+	__acquires(&map->lock)
+{
+	unsigned long flags = gm_lock(map);
+
+	gm_write_begin(map);
+	return flags;
+}
+
+static inline void gm_write_unlock(struct gomap *map, unsigned long flags)
+	__releases(&map->lock)
+{
+	gm_write_end(map);
+	gm_unlock(map, flags);
+}
+
+/* Drop the map lock from inside a write section (to sleep), and take it back. */
+static inline void gm_write_pause(struct gomap *map, unsigned long flags)
+	__releases(&map->lock)
+{
+	gm_write_end(map);
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+
+static inline unsigned long gm_write_resume(struct gomap *map)
+	__acquires(&map->lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	gm_write_begin(map);
+	return flags;
+}
+
+/* ---- Shared by the core's files ---- */
+
+struct gm_blob;
+struct gm_key;
+struct gm_pos;
+struct gm_spare;
+
+/* gomap_table.c */
+bool gm_fail_injected(struct gomap *map, size_t size);
+void *gm_kmalloc(struct gomap *map, size_t size, gfp_t gfp);
+struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp, bool zero);
+void blob_free_list(struct gm_blob *blob);
+void tbl_put(struct gomap_table *t);
+void gm_drop_table(struct gomap *map, struct gomap_table *t, bool owns_entries);
+void *gm_spare_alloc(struct gomap *map, size_t size, gfp_t gfp, void **spare);
+void *tbl_take_overflow(struct gomap *map, struct gomap_table *t, gfp_t gfp,
+			struct gm_spare *spare);
+void tbl_link_overflow(struct gomap *map, struct gomap_table *t, void *last, void *ovf);
+
+/* gomap_grow.c */
+int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp);
+void gm_grow_work(struct gomap *map, u64 hash, gfp_t gfp);
+int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags);
+void gm_grow_worker(struct work_struct *work);
+
+/* gomap_core.c */
+struct gm_blob *gm_detach_deferred(struct gomap *map);
+
+/* gomap_lookup.c */
+bool gm_find_slow(struct gomap *map, struct gm_key *key, struct gm_pos *pos);
+
 /* The debugfs operator interface (gomap_debugfs.c), set up by module init. */
 #ifdef CONFIG_DEBUG_FS
 int gomap_debugfs_init(void);

@@ -6,4 +6,9 @@
 #include <linux/kernel.h>
 #include "gomap_overrides.h"
 
+#include "../../../gomap/gomap_table.c"
+#include "../../../gomap/gomap_grow.c"
+#include "../../../gomap/gomap_lookup.c"
 #include "../../../gomap/gomap_core.c"
+#include "../../../gomap/gomap_iter.c"
+#include "../../../gomap/gomap_testhooks.c"

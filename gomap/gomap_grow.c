@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gomap: growth (hashGrow, growWork) and evacuation.
+ *
+ * See gomap_core.c for the names used throughout.
+ */
+
+#include <linux/lockdep.h>
+#include <linux/workqueue.h>
+
+#include "gomap_bucket.h"
+
+/**
+ * DOC: Growth
+ *
+ * An assign that adds a key to a map over the load factor (6.5 entries a
+ * bucket) starts a doubling growth; one that finds about as many overflow
+ * buckets as buckets starts a same-size growth that repacks the chains.
+ * Starting a growth only installs the new array (Go's hashGrow): entries
+ * move later, two old buckets at most by each write (Go's growWork), so no
+ * operation does work proportional to the size of the map.
+ *
+ * Unlike Go, the new array is not zeroed when it is allocated: each new
+ * bucket is initialised when the old bucket that feeds it is evacuated.
+ * Until then nothing reads it, because every access first checks whether
+ * the old bucket is evacuated.  An operation therefore touches at most a
+ * small constant number of buckets (two old chains, their destinations,
+ * and the bucket it works on), whatever the size of the map.
+ *
+ * The new array is allocated under the map lock with the caller's gfp made
+ * non-blocking.  A caller that may sleep has the lock dropped around a
+ * kvmalloc() instead.  When an atomic caller cannot get the array, the map
+ * keeps serving on overflow buckets and a worker allocates the array in
+ * process context; the next assign that wants to grow installs it.  A
+ * failed growth never fails an assign.
+ */
+
+#define GM_EVAC_SCAN		1024	/* Go's advanceEvacuationMark stop */
+
+#define GM_EVAC_PER_OP		2	/* old buckets one operation may evacuate */
+
+/* ---- Growth: hashGrow, growWork, evacuate ---- */
+
+/* Where evacuate puts entries: Go's evacDst. */
+struct gm_dst {
+	void *b;
+	unsigned int i;
+};
+
+static void dst_init(struct gomap *map, struct gm_dst *d, void *b)
+{
+	memset(b, 0, map->table->bucket_size);
+	map->op_bytes += map->table->bucket_size;
+	map->op_buckets++;
+	d->b = b;
+	d->i = 0;
+}
+
+/* An old entry's hash; for u64 keys xxh64_8() on the slot, as evacuate_fast64. */
+static __always_inline u64 evac_hash(struct gomap *map, struct gomap_table *old, void *b,
+				     unsigned int i, bool u64_keys)
+{
+	if (u64_keys)
+		return xxh64_8(bkt_key(old, b, i), map->hash0);
+	return slot_hash(map, old, b, i);
+}
+
+/*
+ * How many entries of the old chain @ob go to y (hash & @newbit set).
+ * Bit k of @ybits says whether the k-th live entry does, for the first
+ * GM_YBITS of them (min(@total, GM_YBITS)), so that the move need not
+ * hash them again.
+ */
+#define GM_YBITS	64
+
+static unsigned long evac_count(struct gomap *map, struct gomap_table *old, void *ob,
+				unsigned long newbit, unsigned long *total, u64 *ybits)
+{
+	bool u64_keys = map->kind == GM_KEY_U64;
+	unsigned long ny = 0;
+	unsigned int i;
+	void *b;
+
+	*total = 0;
+	*ybits = 0;
+	for (b = ob; b; b = bkt_overflow(old, b)) {
+		for (i = 0; i < GM_SLOTS; i++) {
+			if (!top_live(bkt_tophash(b)[i]))
+				continue;
+			if (newbit && (evac_hash(map, old, b, i, u64_keys) & newbit)) {
+				ny++;
+				if (*total < GM_YBITS)
+					*ybits |= BIT_ULL(*total);
+			}
+			(*total)++;
+		}
+	}
+	return ny;
+}
+
+/* Buckets taken for an evacuation, so that a failure can give them back. */
+struct gm_evac_spares {
+	void *list;		/* zeroed buckets linked through their overflow pointers */
+	unsigned long reserve_next;
+	unsigned int nr_alloc;
+};
+
+static int evac_take_spares(struct gomap *map, struct gm_evac_spares *sp, unsigned long n,
+			    gfp_t gfp)
+{
+	struct gomap_table *t = map->table;
+
+	sp->list = NULL;
+	sp->reserve_next = t->reserve_next;
+	sp->nr_alloc = 0;
+	while (n--) {
+		bool from_reserve = t->reserve_next < t->reserve_end;
+		void *b = tbl_take_overflow(map, t, gm_gfp_locked(gfp), NULL);
+
+		if (!b)
+			goto fail;
+		sp->nr_alloc += !from_reserve;
+		*bkt_overflow_ptr(t, b) = sp->list;
+		sp->list = b;
+	}
+	return 0;
+fail:
+	t->reserve_next = sp->reserve_next;
+	while (sp->nr_alloc--) {
+		struct gm_ovf *ovf = t->overflow_list;
+
+		t->overflow_list = ovf->next;
+		t->bytes -= sizeof(*ovf) + t->bucket_size;
+		map->bytes -= sizeof(*ovf) + t->bucket_size;
+		kfree(ovf);
+	}
+	return -ENOMEM;
+}
+
+/*
+ * Append the entry in slot @i of @b to @d, chaining a spare bucket when @d
+ * is full.  @ks and @vs are the key and value slot sizes if the caller
+ * knows them at compile time, else 0.
+ */
+static __always_inline void evac_move(struct gomap *map, struct gm_dst *d,
+				      struct gm_evac_spares *sp, struct gomap_table *old,
+				      void *b, unsigned int i, unsigned int ks, unsigned int vs)
+{
+	struct gomap_table *t = map->table;
+
+	if (d->i == GM_SLOTS) {
+		void *next = sp->list;
+
+		sp->list = bkt_overflow(t, next);
+		*bkt_overflow_ptr(t, next) = NULL;
+		tbl_link_overflow(map, t, d->b, next);
+		d->b = next;
+		d->i = 0;
+		map->op_buckets++;
+	}
+	bkt_tophash(d->b)[d->i] = bkt_tophash(b)[i];
+	if (ks && vs) {	/* gm_set_shape()'s layout, known at compile time */
+		unsigned int voff = GM_SLOTS + ALIGN(GM_SLOTS * ks, 8);
+
+		gm_memcpy(d->b + GM_SLOTS + d->i * ks, b + GM_SLOTS + i * ks, ks);
+		gm_memcpy(d->b + voff + d->i * vs, b + voff + i * vs, vs);
+	} else {
+		ks = t->key_slot;
+		vs = t->value_slot;
+		gm_memcpy(bkt_key(t, d->b, d->i), bkt_key(old, b, i), ks);
+		gm_memcpy(bkt_value(t, d->b, d->i), bkt_value(old, b, i), vs);
+	}
+	map->op_bytes += ks + vs;
+	d->i++;
+}
+
+/*
+ * Move every live entry of the chain from @ob to @dst: x, or y when
+ * doubling and the hash has @newbit (for the first @nybits live entries,
+ * when bit k of @ybits from evac_count() is set).
+ * With @u64_keys the compiler knows the key's size and hash function, and
+ * with @vs its value slot size (Go's evacuate_fast64); else both are read
+ * from the table.
+ */
+static __always_inline void evac_chain(struct gomap *map, struct gomap_table *old, void *ob,
+				       struct gm_dst *dst, struct gm_evac_spares *sp,
+				       unsigned long newbit, u64 ybits, unsigned int nybits,
+				       bool u64_keys, unsigned int vs)
+{
+	unsigned int i, k = 0;	/* k: live entries seen */
+	void *b;
+
+	for (b = ob; b; b = bkt_overflow(old, b)) {
+		u8 *top = bkt_tophash(b);
+
+		map->op_buckets++;
+		for (i = 0; i < GM_SLOTS; i++) {
+			bool y = false;
+
+			if (!top_live(top[i])) {
+				top[i] = GM_EVAC_EMPTY;
+				continue;
+			}
+			if (newbit && k < nybits)
+				y = ybits & BIT_ULL(k);
+			else if (newbit)
+				y = evac_hash(map, old, b, i, u64_keys) & newbit;
+			k++;
+			evac_move(map, &dst[y], sp, old, b, i, u64_keys ? sizeof(u64) : 0, vs);
+			top[i] = y ? GM_EVAC_Y : GM_EVAC_X;
+		}
+	}
+}
+
+/* Go's advanceEvacuationMark: also ends the growth after the last old bucket. */
+static void gm_advance_mark(struct gomap *map)
+{
+	struct gomap_table *old = map->old_table;
+	unsigned long stop;
+
+	map->evac_next++;
+	stop = min(map->evac_next + GM_EVAC_SCAN, tbl_size(old));
+	while (map->evac_next != stop && bkt_evacuated(tbl_bucket(old, map->evac_next)))
+		map->evac_next++;
+	if (map->evac_next < tbl_size(old))
+		return;
+	smp_wmb();	/* every bucket initialised before the old table goes */
+	WRITE_ONCE(map->old_table, NULL);
+	map->same_size_grow = false;
+	WRITE_ONCE(map->table->src, NULL);
+	tbl_put(old);			/* the new table's reference on its source */
+	gm_drop_table(map, old, false);	/* the map's reference */
+}
+
+/*
+ * evacuate - Move every entry of old bucket @oldi to the new array.
+ * Entries go to x (same index) or, when doubling, y (index + old size) by
+ * the hash bit the new mask adds.  The overflow buckets the destinations
+ * will need are taken first, so an allocation failure moves nothing.
+ */
+int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
+{
+	struct gomap_table *old = map->old_table, *t = map->table;
+	unsigned long newbit = map->same_size_grow ? 0 : tbl_size(old);
+	unsigned long total, ny, need;
+	struct gm_evac_spares sp = { };
+	unsigned int nybits = 0;	/* y bits evac_count() left in ybits */
+	struct gm_dst dst[2];
+	void *ob = tbl_bucket(old, oldi);
+	u64 ybits = 0;
+
+	if (bkt_evacuated(ob))
+		goto advance;
+	need = 0;
+	if (bkt_overflow(old, ob)) {	/* more than one bucket's worth may go to x or y */
+		ny = evac_count(map, old, ob, newbit, &total, &ybits);
+		nybits = min_t(unsigned long, total, GM_YBITS);
+		need = DIV_ROUND_UP(total - ny, GM_SLOTS) - !!(total - ny) +
+		       DIV_ROUND_UP(ny, GM_SLOTS) - !!ny;
+	}
+	if (need && evac_take_spares(map, &sp, need, gfp)) {
+		map->stats.failed_evacuations++;
+		return -ENOMEM;
+	}
+
+	dst_init(map, &dst[0], tbl_bucket(t, oldi));
+	if (newbit)
+		dst_init(map, &dst[1], tbl_bucket(t, oldi + newbit));
+	smp_wmb();	/* destinations initialised before the old bucket reads evacuated */
+	if (map->kind == GM_KEY_U64 && t->value_slot == sizeof(u64))
+		evac_chain(map, old, ob, dst, &sp, newbit, ybits, nybits, true, sizeof(u64));
+	else
+		evac_chain(map, old, ob, dst, &sp, newbit, ybits, nybits, false, 0);
+	WARN_ON_ONCE(sp.list);
+	map->op_evacuated++;
+advance:
+	if (oldi == map->evac_next)
+		gm_advance_mark(map);
+	return 0;
+}
+
+/*
+ * Go's growWork: the old bucket @hash needs, then one more to make
+ * progress.  An operation that already evacuated (an assign that finished
+ * one growth and started the next) does not go past GM_EVAC_PER_OP: the
+ * bucket it needs may stay in the old array, where reads and writes find it.
+ */
+void gm_grow_work(struct gomap *map, u64 hash, gfp_t gfp)
+{
+	if (map->op_evacuated < GM_EVAC_PER_OP)
+		gm_evacuate(map, hash & tbl_mask(map->old_table), gfp);
+	if (map->old_table && map->op_evacuated < GM_EVAC_PER_OP)
+		gm_evacuate(map, map->evac_next, gfp);
+}
+
+/* Install @t as the new array and start moving into it (Go's hashGrow). */
+static void gm_start_growth(struct gomap *map, struct gomap_table *t, bool same_size)
+{
+	map->old_table = map->table;
+	t->src = map->old_table;
+	refcount_inc(&t->src->refs);	/* dropped when the growth ends */
+	smp_wmb();	/* the source before the table that leads to it: see gm_find() */
+	WRITE_ONCE(map->table, t);
+	map->B = t->B;
+	map->same_size_grow = same_size;
+	map->evac_next = 0;
+	map->nr_overflow = 0;
+	map->bytes += t->bytes;
+	if (same_size)
+		map->stats.same_size_grows++;
+	else
+		map->stats.grows++;
+}
+
+/* The array prepared by the worker or a sleeping caller, if it has the wanted size. */
+static struct gomap_table *gm_take_ready(struct gomap *map, unsigned int shift)
+{
+	struct gomap_table *t = map->ready_table;
+
+	if (!t)
+		return NULL;
+	map->ready_table = NULL;
+	if (t->B == shift)
+		return t;
+	tbl_put(t);
+	return NULL;
+}
+
+/*
+ * Start a growth if the array for it can be had now.  Returns 0 if growth
+ * started, -EAGAIN if the lock was dropped (the caller must look again),
+ * -ENOMEM if the map goes on without growing for now.
+ */
+int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags)
+	__must_hold(&map->lock)
+{
+	bool same_size = !over_load_factor(map->count + 1, map->B);
+	unsigned int shift = map->B + !same_size;
+	struct gomap_table *t = gm_take_ready(map, shift);
+
+	if (!t && gm_fail_injected(map, PAGE_SIZE)) {
+		map->stats.failed_grows++;
+		return -ENOMEM;
+	}
+	if (!t && gfpflags_allow_blocking(gfp)) {
+		gm_write_pause(map, *flags);
+		t = tbl_alloc(map, shift, gfp | __GFP_NOWARN, false);
+		*flags = gm_write_resume(map);
+		if (!t) {
+			map->stats.failed_grows++;
+			return -ENOMEM;
+		}
+		tbl_put(map->ready_table);
+		map->ready_table = t;
+		return -EAGAIN;
+	}
+	if (!t && !map->grow_work_queued) {
+		t = tbl_alloc(map, shift, gfp | __GFP_NOWARN, false);
+		if (!t) {
+			map->stats.failed_grows++;
+			map->stats.deferred_grows++;
+			map->grow_work_B = shift;
+			map->grow_work_queued = true;
+			queue_work(system_unbound_wq, &map->grow_work);
+		}
+	}
+	if (!t)
+		return -ENOMEM;
+	gm_start_growth(map, t, same_size);
+	return 0;
+}
+
+/* Prepare the next array in process context for a map that could not grow atomically. */
+void gm_grow_worker(struct work_struct *work)
+{
+	struct gomap *map = container_of(work, struct gomap, grow_work);
+	struct gomap_table *t;
+	unsigned long flags;
+	unsigned int shift;
+	bool injected;
+
+	spin_lock_irqsave(&map->lock, flags);
+	shift = map->grow_work_B;
+	injected = gm_fail_injected(map, PAGE_SIZE);
+	spin_unlock_irqrestore(&map->lock, flags);
+
+	t = injected ? NULL : tbl_alloc(map, shift, GFP_KERNEL | __GFP_NOWARN, false);
+
+	spin_lock_irqsave(&map->lock, flags);
+	map->grow_work_queued = false;
+	if (!t)
+		map->stats.failed_grows++;
+	if (t && !map->ready_table) {
+		map->ready_table = t;
+		t = NULL;
+	}
+	spin_unlock_irqrestore(&map->lock, flags);
+	tbl_put(t);
+}

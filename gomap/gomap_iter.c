@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gomap: iteration (mapiterinit, mapiternext).
+ *
+ * See gomap_core.c for the names used throughout.
+ */
+
+#include <linux/export.h>
+#include <linux/prefetch.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
+
+#include "gomap_bucket.h"
+
+/**
+ * DOC: Iteration
+ *
+ * An iterator (Go's hiter) starts at a random bucket and a random slot
+ * offset and walks the bucket array of the moment it started.  Every entry
+ * present for the whole walk and not deleted is returned exactly once,
+ * even if the map grows, once or many times, between steps; entries added
+ * during the walk may or may not be returned.  A slot whose entry was
+ * evacuated since the walk started is looked up again in the current map.
+ *
+ * Go's garbage collector keeps the arrays an iterator walks alive; here the
+ * iterator pins them with a reference, and out-of-line keys deleted while
+ * any iterator is live are freed only when the last iterator stops, since
+ * an evacuated slot of a pinned array may still point at them.
+ */
+
+#define GM_ITER_BATCH		16	/* buckets an iterator scans per lock hold */
+
+#define GM_NO_CHECK		(~0UL)	/* Go's noCheck */
+
+/* ---- Iteration: mapiterinit, mapiternext ---- */
+
+/* Make @t the table @it->bptr lives in, holding a reference on it. */
+static void iter_pin_walk(struct gomap_iter *it, struct gomap_table *t)
+{
+	if (t == it->walk_table)
+		return;
+	refcount_inc(&t->refs);
+	tbl_put(it->walk_table);
+	it->walk_table = t;
+}
+
+/*
+ * Where the chain of bucket @it->bucket starts: an iterator that began
+ * during the growth still in progress walks the old bucket while it is
+ * not evacuated, keeping only the entries bound for this bucket
+ * (@check, else GM_NO_CHECK).  Returns the table that holds the chain.
+ */
+static struct gomap_table *iter_chain(struct gomap *map, struct gomap_iter *it, void **b,
+				      unsigned long *check)
+{
+	struct gomap_table *old = READ_ONCE(map->old_table);
+
+	*check = GM_NO_CHECK;
+	if (old && it->B == READ_ONCE(map->B)) {
+		void *ob = tbl_bucket(old, it->bucket & tbl_mask(old));
+
+		if (!bkt_evacuated(ob)) {
+			*b = ob;
+			if (!READ_ONCE(map->same_size_grow))
+				*check = it->bucket;
+			return old;
+		}
+	}
+	*b = tbl_bucket(it->table, it->bucket);
+	return it->table;
+}
+
+/*
+ * Start the chain of bucket @it->bucket.  Returns false when the walk has
+ * come round to its start, -EAGAIN when a lockless step would have to pin
+ * another table, true otherwise.
+ */
+static int iter_next_bucket(struct gomap *map, struct gomap_iter *it, bool lockless)
+{
+	struct gomap_table *t;
+	unsigned long check;
+	void *b;
+
+	if (it->bucket == it->start_bucket && it->wrapped)
+		return false;
+	t = iter_chain(map, it, &b, &check);
+	if (t != it->walk_table) {
+		if (lockless)
+			return -EAGAIN;
+		iter_pin_walk(it, t);
+	}
+	it->check_bucket = check;
+	it->bptr = b;
+	it->slot = 0;
+	if (++it->bucket == tbl_size(it->table)) {
+		it->bucket = 0;
+		it->wrapped = true;
+	}
+	return true;
+}
+
+/* Copy out the entry at @pos; returns its key length or -E2BIG. */
+static __always_inline int
+iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_t key_size, void *value)
+{
+	size_t len;
+	const void *k = slot_key(pos->t, pos->b, pos->i, &len);
+
+	if (key && len > key_size)
+		return -E2BIG;
+	if (key && len)
+		gm_memcpy(key, k, len);
+	if (value)	/* one load, like a lookup: in-place overwrites open no section */
+		gm_load_value(map, value, slot_value(pos->t, pos));
+	return len;
+}
+
+/*
+ * Copy out the entry that was in slot @i of old bucket @b when the walk
+ * began and has moved since: the current map has the truth.  Returns its
+ * key length, -E2BIG, or -ENOENT if it was deleted meanwhile.  Out of
+ * line, so that the common step takes no local's address (and needs no
+ * stack canary).
+ */
+static noinline int iter_copy_moved(struct gomap *map, struct gomap_table *t, void *b,
+				    unsigned int i, void *key, size_t key_size, void *value)
+{
+	struct gm_pos pos;
+	struct gm_key k;
+	size_t klen;
+	const void *kp = slot_key(t, b, i, &klen);
+
+	gm_key_init(map, &k, kp, klen);
+	if (!gm_find_slow(map, &k, &pos))
+		return -ENOENT;
+	return iter_copy_out(map, &pos, key, key_size, value);
+}
+
+/*
+ * Start loading every string key of bucket @b: a walk copies them out one
+ * by one, and in a big map each would otherwise be its own cache miss.
+ */
+static void prefetch_str_keys(struct gomap_table *t, void *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < GM_SLOTS; i++)
+		if (top_live(bkt_tophash(b)[i]))
+			prefetch(READ_ONCE(((struct gm_str *)bkt_key(t, b, i))->ptr));
+}
+
+/*
+ * Scan the rest of bucket @it->bptr.  Returns 1 with the key length in
+ * @len when an entry was copied out, 0 when the bucket has no more, or
+ * -E2BIG without moving on.
+ */
+static __always_inline int
+iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size, void *value,
+		 int *len)
+{
+	struct gomap_table *t = it->walk_table;
+	void *b = it->bptr;
+	unsigned int slot;	/* it->slot, stored once on the way out */
+
+	if (!it->slot && t->kind == GM_KEY_STR) {
+		prefetch_str_keys(t, b);
+		if (t == it->table && !READ_ONCE(t->src) && it->bucket)
+			prefetch_str_keys(t, tbl_bucket(t, it->bucket));
+	}
+	for (slot = it->slot; slot < GM_SLOTS; slot++) {
+		unsigned int i = (slot + it->offset) & (GM_SLOTS - 1);
+		u8 top = bkt_tophash(b)[i];
+
+		if (top_empty(top) || top == GM_EVAC_EMPTY)
+			continue;
+		if (it->check_bucket != GM_NO_CHECK &&
+		    (slot_hash(map, t, b, i) & tbl_mask(it->table)) != it->check_bucket)
+			continue;
+		if (top == GM_EVAC_X || top == GM_EVAC_Y) {
+			*len = iter_copy_moved(map, t, b, i, key, key_size, value);
+			if (*len == -ENOENT)
+				continue;	/* deleted meanwhile */
+		} else {
+			struct gm_pos pos = { .b = b, .i = i, .t = t };
+
+			*len = iter_copy_out(map, &pos, key, key_size, value);
+		}
+		it->slot = *len < 0 ? slot : slot + 1;
+		return *len < 0 ? *len : 1;
+	}
+	it->slot = slot;
+	return 0;
+}
+
+/**
+ * gomap_iter_start() - Begin a walk over a map (Go's mapiterinit).
+ * @it: Iterator to set up; caller-owned, e.g. on the stack.
+ * @map: The map.
+ *
+ * Picks a random start bucket and slot offset, so no two walks need agree
+ * on the order.  Must be paired with gomap_iter_stop().
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ */
+void gomap_iter_start(struct gomap_iter *it, struct gomap *map)
+{
+	unsigned long flags;
+	u64 r;
+
+	memset(it, 0, sizeof(*it));
+	it->map = map;
+	flags = gm_lock(map);
+	map->nr_iters++;
+	it->clear_seq = map->clear_seq;
+	if (!map->table || !map->count) {
+		it->done = true;
+		goto out;
+	}
+	it->table = map->table;
+	refcount_inc(&it->table->refs);
+	it->B = it->table->B;
+	r = get_random_u64();
+	it->start_bucket = r & tbl_mask(it->table);
+	it->offset = (r >> it->B) & (GM_SLOTS - 1);
+	it->bucket = it->start_bucket;
+out:
+	gm_unlock(map, flags);
+}
+EXPORT_SYMBOL_GPL(gomap_iter_start);
+
+/*
+ * Advance @it to its next entry and copy it out: 1 with the key length in
+ * @len, -ENOENT at the end, -E2BIG if @key is too small.  With @flags the
+ * caller holds the map lock, which is dropped every GM_ITER_BATCH empty
+ * buckets to let writers and interrupts in.  Without, the caller only
+ * holds rcu_read_lock() and the step gives up with -EAGAIN wherever it
+ * would need the lock: to pin another table, after a cleared map, or
+ * after GM_ITER_BATCH empty buckets.
+ */
+static __always_inline int
+iter_step(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size, void *value,
+	  int *len, unsigned long *flags)
+{
+	unsigned int budget = GM_ITER_BATCH;
+	int ret;
+
+	for (;;) {
+		if (it->done)
+			return -ENOENT;
+		if (it->clear_seq != READ_ONCE(map->clear_seq)) {
+			if (!flags)
+				return -EAGAIN;
+			it->done = true;
+			return -ENOENT;
+		}
+		if (!it->bptr) {
+			if (!budget--) {
+				if (!flags)
+					return -EAGAIN;
+				gm_unlock(map, *flags);
+				budget = GM_ITER_BATCH;
+				*flags = gm_lock(map);
+				continue;
+			}
+			ret = iter_next_bucket(map, it, !flags);
+			if (ret < 0)
+				return ret;
+			if (!ret) {
+				it->done = true;
+				return -ENOENT;
+			}
+		}
+		ret = iter_scan_bucket(map, it, key, key_size, value, len);
+		if (ret)
+			return ret;
+		it->bptr = bkt_overflow(it->walk_table, it->bptr);
+		it->slot = 0;
+	}
+}
+
+/*
+ * Where a walk is: the fields a step without the lock may move
+ * (iter_step() with no @flags changes no other), which a lost race puts
+ * back.  Copied field by field: a copy of the whole iterator would load
+ * bytes the previous step has just stored, which the CPU cannot forward
+ * to a wider load, and the walk stalls on every entry.
+ */
+struct iter_mark {
+	void *bptr;
+	unsigned long bucket;
+	unsigned long check_bucket;
+	u8 slot;
+	bool wrapped;
+	bool done;
+};
+
+static __always_inline void iter_mark_save(struct iter_mark *m, const struct gomap_iter *it)
+{
+	m->bptr = it->bptr;
+	m->bucket = it->bucket;
+	m->check_bucket = it->check_bucket;
+	m->slot = it->slot;
+	m->wrapped = it->wrapped;
+	m->done = it->done;
+}
+
+static __always_inline void iter_mark_restore(struct gomap_iter *it, const struct iter_mark *m)
+{
+	it->bptr = m->bptr;
+	it->bucket = m->bucket;
+	it->check_bucket = m->check_bucket;
+	it->slot = m->slot;
+	it->wrapped = m->wrapped;
+	it->done = m->done;
+}
+
+/*
+ * A step without the lock, read like a lockless lookup (see DOC: Lockless
+ * lookups) and kept only if no writer ran meanwhile; else the iterator is
+ * put back as it was and -EAGAIN sends the caller to the lock.  A string
+ * key is copied out with its blob's own length (slot_key()), so a racing
+ * read never pairs one key's bytes with another key's length.
+ */
+static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size, void *value,
+			      int *len)
+{
+	struct gomap *map = it->map;
+	struct iter_mark saved;
+	unsigned int seq;
+	int ret;
+
+	if (!it->walk_table)
+		return -EAGAIN;
+	iter_mark_save(&saved, it);
+	rcu_read_lock();
+	seq = read_seqcount_begin(&map->seq);
+	ret = iter_step(map, it, key, key_size, value, len, NULL);
+	if (ret != -EAGAIN && read_seqcount_retry(&map->seq, seq))
+		ret = -EAGAIN;
+	rcu_read_unlock();
+	if (ret == -EAGAIN)
+		iter_mark_restore(it, &saved);
+	return ret;
+}
+
+/**
+ * gomap_iter_next() - Return the next entry of a walk (Go's mapiternext).
+ * @it: Iterator from gomap_iter_start().
+ * @key: Receives the key; may be NULL.
+ * @key_size: Size of @key's buffer.
+ * @value: Receives the value; may be NULL.
+ *
+ * Every entry present for the whole walk is returned exactly once, even if
+ * the map grows between calls; deleted entries are not returned; entries
+ * added during the walk may or may not be.  After gomap_clear() the walk
+ * ends.  Most calls take no lock: they read like a lockless lookup and
+ * keep the step only if no writer ran meanwhile.  The first call, a step
+ * onto another table during a growth and a lost race take the map lock,
+ * which is dropped every few buckets, so a call holds it for bounded time.
+ *
+ * Context: Any context.  May take and release the map lock.
+ * Return:
+ * * >= 0 - the key length; key and value were copied.
+ * * -ENOENT - the walk is over.
+ * * -E2BIG - the key is longer than @key_size; call again with a bigger
+ *   buffer, the walk has not moved on.
+ */
+int gomap_iter_next(struct gomap_iter *it, void *key, size_t key_size, void *value)
+{
+	struct gomap *map = it->map;
+	unsigned long flags;
+	int ret, len = 0;
+
+	ret = iter_next_lockless(it, key, key_size, value, &len);
+	if (ret != -EAGAIN)
+		return ret > 0 ? len : ret;
+	flags = gm_lock(map);
+	ret = iter_step(map, it, key, key_size, value, &len, &flags);
+	gm_unlock(map, flags);
+	return ret > 0 ? len : ret;
+}
+EXPORT_SYMBOL_GPL(gomap_iter_next);
+
+/**
+ * gomap_iter_stop() - End a walk and release what it pinned.
+ * @it: Iterator from gomap_iter_start().
+ *
+ * Context: Any context.  Takes and releases the map lock.
+ */
+void gomap_iter_stop(struct gomap_iter *it)
+{
+	struct gomap *map = it->map;
+	struct gm_blob *deferred;
+	unsigned long flags;
+
+	if (!map)
+		return;
+	flags = gm_lock(map);
+	tbl_put(it->walk_table);
+	tbl_put(it->table);
+	map->nr_iters--;
+	deferred = gm_detach_deferred(map);
+	gm_unlock(map, flags);
+	blob_free_list(deferred);
+	memset(it, 0, sizeof(*it));
+}
+EXPORT_SYMBOL_GPL(gomap_iter_stop);

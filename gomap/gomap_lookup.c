@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gomap: lockless lookups (mapaccess).
+ *
+ * See gomap_core.c for the names used throughout.
+ */
+
+#include <linux/export.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/seqlock.h>
+
+#include "gomap_bucket.h"
+
+/**
+ * DOC: Lockless lookups
+ *
+ * Writers hold the map lock and bump the map's seqcount around every
+ * change, except the in-place store of a word-sized value, which a lookup
+ * loads whole (gm_store_word()).  Lookups take no lock: under
+ * rcu_read_lock() they read the table pointers, buckets and slots, then
+ * check the seqcount, and look again if a writer ran meanwhile; after a
+ * few lost races they take the lock.  What a racing lookup reads may be stale or torn, but never
+ * unsafe: tables, overflow buckets and out-of-line keys and values are
+ * freed only after an RCU grace period; a new bucket is initialised before
+ * anything that leads to it is published (smp_wmb() in the writer,
+ * smp_rmb() in gm_find()); and string compares are bounded by the length
+ * stored in the key's own memory, not the slot's.
+ */
+
+#define GM_READ_TRIES		4	/* lockless lookup attempts before taking the lock */
+
+/*
+ * mapaccess1_faststr's one-bucket scan: with a single bucket and no
+ * growth, find a string key without hashing it.  Short keys are compared
+ * whole; for keys of 32 bytes or more only the first and last four bytes
+ * are checked, and the full compare runs on the one slot that survives.
+ * Returns 1 on a hit, 0 on a miss, -1 if two long keys survive (hash then).
+ * Inlined, like every callee that gets @key: a key whose address escapes
+ * to a call stays in memory in the lookup fast paths.
+ */
+static __always_inline int
+str_find_small(struct gomap_table *t, struct gm_key *key, struct gm_pos *pos)
+{
+	void *b = t->buckets;
+	u8 *top = bkt_tophash(b);
+	int maybe = -1;
+	unsigned int i;
+
+	key->visited++;
+	for (i = 0; i < GM_SLOTS; i++) {
+		const struct gm_str *s = bkt_key(t, b, i);
+		const u8 *p = READ_ONCE(s->ptr);
+
+		if (top_empty(top[i]) || s->len != key->len) {
+			if (top[i] == GM_EMPTY_REST)
+				break;
+			continue;
+		}
+		if (key->len < 32) {
+			if (str_equal(p, key->ptr, key->len))
+				goto found;
+			continue;
+		}
+		if (p == key->ptr)
+			goto found;
+		/* The blob's own length bounds the reads, whatever the slot said. */
+		if (to_blob(p)->len != key->len || memcmp(p, key->ptr, 4) ||
+		    memcmp(p + key->len - 4, key->ptr + key->len - 4, 4))
+			continue;
+		if (maybe >= 0)
+			return -1;	/* Go's dohash */
+		maybe = i;
+	}
+	if (maybe < 0)
+		return 0;
+	i = maybe;
+	if (!str_equal(READ_ONCE(((struct gm_str *)bkt_key(t, b, i))->ptr), key->ptr, key->len))
+		return 0;
+found:
+	pos->b = b;
+	pos->i = i;
+	pos->t = t;
+	return 1;
+}
+
+/*
+ * Find @key (Go's mapaccess).  Safe both under the map lock and under
+ * rcu_read_lock() alone, where the caller validates the answer with the
+ * map's seqcount: every pointer it follows stays valid for an RCU grace
+ * period, every bucket it reads is initialised, and every compare is
+ * bounded by the memory it reads.  The barriers pair with those in
+ * gm_start_growth(), gm_advance_mark() and gm_evacuate().
+ */
+static __always_inline bool gm_find(struct gomap *map, struct gm_key *key, struct gm_pos *pos)
+{
+	struct gomap_table *t, *old;
+	void *last, *b;
+
+	t = READ_ONCE(map->table);
+	if (!t || !READ_ONCE(map->count))
+		return false;
+	/*
+	 * The table's own source, not map->old_table: after a clear in the
+	 * middle of a growth the map forgets both, but a reader still holding
+	 * the half-filled table must keep away from its unfilled buckets.
+	 */
+	smp_rmb();	/* the table before its source */
+	old = READ_ONCE(t->src);
+	smp_rmb();	/* no source: every bucket is initialised */
+	if (key->kind == GM_KEY_STR && !t->B && !old && !bkt_overflow(t, t->buckets)) {
+		int hit = str_find_small(t, key, pos);
+
+		if (hit >= 0)
+			return hit;
+	}
+	gm_key_hash(map, key);
+	if (old) {
+		b = tbl_bucket(old, key->hash & tbl_mask(old));
+		if (!bkt_evacuated(b))
+			return chain_find(old, b, key, pos, NULL, &last);
+		smp_rmb();	/* evacuated: its destinations are initialised */
+	}
+	b = tbl_bucket(t, key->hash & tbl_mask(t));
+	return chain_find(t, b, key, pos, NULL, &last);
+}
+
+/* ---- Lookup ---- */
+
+/* Find @key and copy its value out; the caller validates or holds the lock. */
+static __always_inline bool gm_read(struct gomap *map, struct gm_key *key, void *value)
+{
+	struct gm_pos pos;
+
+	if (!gm_find(map, key, &pos))
+		return false;
+	if (value)
+		gm_load_value(map, value, slot_value(pos.t, &pos));
+	return true;
+}
+
+/*
+ * gm_find() is inlined into the lockless lookups, the hot path; the other
+ * callers share this copy.
+ */
+bool gm_find_slow(struct gomap *map, struct gm_key *key, struct gm_pos *pos)
+{
+	return gm_find(map, key, pos);
+}
+
+/*
+ * A lookup that lost too many races: under the lock.  It sets up its own
+ * key, so the lockless path's never leaves registers.
+ */
+static noinline bool gm_read_locked(struct gomap *map, const void *kptr, size_t len,
+				    void *value)
+{
+	struct gm_key key;
+	struct gm_pos pos;
+	unsigned long flags;
+	bool found;
+
+	gm_key_init(map, &key, kptr, len);
+	spin_lock_irqsave(&map->lock, flags);
+	found = gm_find_slow(map, &key, &pos);
+	if (found && value)
+		gm_load_value(map, value, slot_value(pos.t, &pos));
+	spin_unlock_irqrestore(&map->lock, flags);
+	return found;
+}
+
+/*
+ * Lookups take no lock: they read under RCU and look again if a writer
+ * changed the map meanwhile (the map's seqcount).  A lookup that keeps
+ * losing to writers takes the lock instead, so it always finishes.
+ */
+static __always_inline int gm_lookup(struct gomap *map, const void *kptr, size_t len,
+				     void *value, enum gm_key_kind kind)
+{
+	unsigned int tries, seq;
+	struct gm_key key;
+	bool found;
+
+	gm_key_init_kind(&key, kptr, len, kind);
+	rcu_read_lock();
+	for (tries = 0; tries < GM_READ_TRIES; tries++) {
+		seq = read_seqcount_begin(&map->seq);
+		found = gm_read(map, &key, value);
+		if (!read_seqcount_retry(&map->seq, seq))
+			goto out;
+	}
+	found = gm_read_locked(map, kptr, len, value);
+out:
+	rcu_read_unlock();
+	if (found)
+		this_cpu_inc(map->read_stats->hits);
+	else
+		this_cpu_inc(map->read_stats->misses);
+	return found ? 0 : -ENOENT;
+}
+
+/**
+ * gomap_lookup() - Find an entry (Go's v, ok := m[k]).
+ * @map: Map with fixed-size keys.
+ * @key: Pointer to the key.
+ * @value: Receives a copy of the value; may be NULL to test presence.
+ *
+ * Context: Any context.  Takes no lock unless writers keep winning: reads
+ * under RCU, checks the map's seqcount, and takes the map lock only after
+ * losing GM_READ_TRIES races in a row.
+ * Return:
+ * * 0 - found; the value was copied.
+ * * -ENOENT - no such key.
+ * * -EINVAL - @map has string keys.
+ */
+int gomap_lookup(struct gomap *map, const void *key, void *value)
+{
+	switch (map->kind) {
+	case GM_KEY_U64:	/* mapaccess2_fast64 */
+		return gm_lookup(map, key, sizeof(u64), value, GM_KEY_U64);
+	case GM_KEY_STR:
+		return -EINVAL;
+	default:
+		return gm_lookup(map, key, map->params.key_size, value, map->kind);
+	}
+}
+EXPORT_SYMBOL_GPL(gomap_lookup);
+
+/**
+ * gomap_lookup_str() - Find an entry by byte-string key.
+ * @map: Map with string keys.
+ * @key: The key bytes.
+ * @len: Key length.
+ * @value: Receives a copy of the value; may be NULL.
+ *
+ * Context: Any context.  Takes no lock unless writers keep winning: reads
+ * under RCU, checks the map's seqcount, and takes the map lock only after
+ * losing GM_READ_TRIES races in a row.
+ * Return:
+ * * 0 - found.
+ * * -ENOENT - no such key.
+ * * -EINVAL - @map has fixed-size keys, or @len is too long.
+ */
+int gomap_lookup_str(struct gomap *map, const char *key, size_t len, void *value)
+{
+	if (!is_str(map) || len > GOMAP_MAX_STR_LEN)
+		return -EINVAL;
+	return gm_lookup(map, key, len, value, GM_KEY_STR);
+}
+EXPORT_SYMBOL_GPL(gomap_lookup_str);

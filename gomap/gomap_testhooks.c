@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gomap: test hooks, exported for gomap_kunit.ko only.
+ *
+ * See gomap_core.c for the names used throughout.
+ */
+
+#include <linux/export.h>
+#include <linux/printk.h>
+#include <kunit/visibility.h>
+
+#include "gomap_bucket.h"
+
+/* ---- Test hooks, for gomap_kunit.ko only ---- */
+
+/* Check one chain of @t (bucket @idx); count its live entries and overflow buckets. */
+static int check_chain(struct gomap *map, struct gomap_table *t, unsigned long idx,
+		       unsigned long *live, unsigned long *nr_overflow)
+{
+	void *head = tbl_bucket(t, idx), *b, *b2;
+	bool rest = false;
+	unsigned int i, j;
+
+	for (b = head; b; b = bkt_overflow(t, b)) {
+		*nr_overflow += b != head;
+		for (i = 0; i < GM_SLOTS; i++) {
+			u8 top = bkt_tophash(b)[i];
+			struct gm_key key;
+			const void *kp;
+			size_t len;
+			u64 hash;
+
+			if (rest && top != GM_EMPTY_REST) {
+				pr_err("gomap: bucket %lu: slot %u follows emptyRest\n", idx, i);
+				return -EUCLEAN;
+			}
+			rest = top == GM_EMPTY_REST;
+			if (!top_live(top)) {
+				if (top != GM_EMPTY_ONE && top != GM_EMPTY_REST) {
+					pr_err("gomap: bucket %lu: state %u in a live bucket\n",
+					       idx, top);
+					return -EUCLEAN;
+				}
+				continue;
+			}
+			hash = slot_hash(map, t, b, i);
+			if (gm_tophash(hash) != top || (hash & tbl_mask(t)) != idx) {
+				pr_err("gomap: bucket %lu slot %u: tophash or bucket disagrees with hash\n",
+				       idx, i);
+				return -EUCLEAN;
+			}
+			(*live)++;
+			kp = slot_key(t, b, i, &len);
+			gm_key_init(map, &key, kp, len);
+			key.top = top;
+			for (b2 = b, j = i + 1; b2; b2 = bkt_overflow(t, b2), j = 0) {
+				for (; j < GM_SLOTS; j++) {
+					if (bkt_tophash(b2)[j] == top &&
+					    slot_key_equal(t, b2, j, &key)) {
+						pr_err("gomap: bucket %lu: duplicate key\n", idx);
+						return -EUCLEAN;
+					}
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_table(struct gomap *map, struct gomap_table *t, bool old, unsigned long *live)
+{
+	unsigned long idx, nr_overflow = 0;
+	int ret;
+
+	for (idx = 0; idx < tbl_size(t); idx++) {
+		if (!tbl_bucket_ready(t, idx))
+			continue;
+		if (old && bkt_evacuated(tbl_bucket(t, idx)))
+			continue;
+		if (old && idx < map->evac_next) {
+			pr_err("gomap: old bucket %lu below nevacuate not evacuated\n", idx);
+			return -EUCLEAN;
+		}
+		ret = check_chain(map, t, idx, live, &nr_overflow);
+		if (ret)
+			return ret;
+	}
+	if (!t->src && !old && nr_overflow != t->nr_overflow) {
+		pr_err("gomap: %lu overflow buckets linked, %lu counted\n", nr_overflow,
+		       t->nr_overflow);
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+/**
+ * gomap_test_check() - Check every invariant of a map.
+ * @map: The map.
+ *
+ * Context: Any context.  Takes the map lock for time proportional to the map.
+ * Return: 0, or -EUCLEAN after printing what is wrong.
+ */
+int gomap_test_check(struct gomap *map)
+{
+	unsigned long flags, live = 0;
+	int ret = 0;
+
+	spin_lock_irqsave(&map->lock, flags);
+	if (map->table)
+		ret = check_table(map, map->table, false, &live);
+	if (!ret && map->old_table)
+		ret = check_table(map, map->old_table, true, &live);
+	if (!ret && live != map->count) {
+		pr_err("gomap: count %lu but %lu live entries\n", map->count, live);
+		ret = -EUCLEAN;
+	}
+	if (!ret && map->table && map->table->B != map->B)
+		ret = -EUCLEAN;
+	spin_unlock_irqrestore(&map->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_check);
+
+/**
+ * gomap_test_set_seed() - Set an empty map's hash seed, so tests can choose keys by hash.
+ * @map: The map; must be empty.
+ * @seed: The new hash0.
+ */
+void gomap_test_set_seed(struct gomap *map, u64 seed)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	if (!WARN_ON_ONCE(map->count))
+		map->hash0 = seed;
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_set_seed);
+
+/**
+ * gomap_test_hash() - The hash the map gives a key now.
+ * @map: The map.
+ * @key: Key bytes.
+ * @len: Key length.
+ *
+ * Return: xxh64(@key, @len, hash0).
+ */
+u64 gomap_test_hash(struct gomap *map, const void *key, size_t len)
+{
+	return gm_hash(map, key, len);
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_hash);
+
+/**
+ * gomap_test_fail_alloc() - Make the @nth allocation from now fail.
+ * @map: The map.
+ * @nth: 1 for the next one; 0 turns injection off; UINT_MAX fails them all.
+ */
+void gomap_test_fail_alloc(struct gomap *map, unsigned int nth)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	map->fail_nth = nth;
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_fail_alloc);
+
+/**
+ * gomap_test_tophash() - Read one tophash byte of the current array.
+ * @map: The map.
+ * @bucket: Bucket index.
+ * @depth: Overflow links to follow from the bucket.
+ * @slot: Slot index.
+ *
+ * Return: The byte, or -ENOENT if there is no such initialised bucket.
+ */
+int gomap_test_tophash(struct gomap *map, unsigned long bucket, unsigned int depth,
+		       unsigned int slot)
+{
+	struct gomap_table *t;
+	unsigned long flags;
+	int ret = -ENOENT;
+	void *b;
+
+	spin_lock_irqsave(&map->lock, flags);
+	t = map->table;
+	if (!t || bucket >= tbl_size(t) || slot >= GM_SLOTS || !tbl_bucket_ready(t, bucket))
+		goto out;
+	for (b = tbl_bucket(t, bucket); b && depth; depth--)
+		b = bkt_overflow(t, b);
+	if (b)
+		ret = bkt_tophash(b)[slot];
+out:
+	spin_unlock_irqrestore(&map->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_tophash);
+
+/**
+ * gomap_test_grow_step() - Evacuate the next old bucket, as a write would.
+ * @map: The map.
+ * @gfp: Allocation flags for the destination's overflow buckets.
+ *
+ * Return: 1 if a growth was in progress, 0 if not, -ENOMEM if the
+ * evacuation could not get its overflow buckets.
+ */
+int gomap_test_grow_step(struct gomap *map, gfp_t gfp)
+{
+	unsigned long flags;
+	int ret = 0;
+
+	flags = gm_write_lock(map);
+	if (map->old_table)
+		ret = gm_evacuate(map, map->evac_next, gfp) ?: 1;
+	gm_write_unlock(map, flags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(gomap_test_grow_step);
