@@ -30,7 +30,10 @@ apt_install_missing() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "install-deps: installing ${missing[*]}" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	# Wait for another apt-get (a second make target, unattended upgrades)
+	# instead of failing on its lock.
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+		--no-install-recommends \
 		"${missing[@]}" >/dev/null
 }
