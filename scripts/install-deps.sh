@@ -7,6 +7,6 @@ set -euo pipefail
 
 pkgs=(linux-source-6.1 qemu-system-x86 qemu-system-data busybox-static
       build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
-      kmod python3 rsync)
+      kmod python3 rsync patch)
 
 apt_install_missing "${pkgs[@]}"

@@ -9,12 +9,20 @@ GOMAP_KSRC=$GOMAP_CACHE/src/linux-source-6.1
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# ksrc_patches_hash: a hash of the patches scripts/ksrc.sh applies to the source.
+ksrc_patches_hash() {
+	cat /dev/null "$GOMAP_TOP"/scripts/kernel-patches/*.patch 2>/dev/null |
+		sha256sum | cut -c1-16
+}
+
 # kernel_dir NAME: the cached build directory for scripts/NAME.config.
-# Keyed by the fragment's content and the source package version, so an
-# edit to the fragment or a new linux-source builds a fresh kernel.
+# Keyed by the fragment's content, the source patches and the source
+# package version, so an edit to either or a new linux-source builds a
+# fresh kernel.
 kernel_dir() {
 	local frag=$GOMAP_TOP/scripts/$1.config key
-	key=$( { cat "$frag"; dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null; } |
+	key=$( { cat "$frag"; ksrc_patches_hash
+		 dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null; } |
 	       sha256sum | cut -c1-16)
 	echo "$GOMAP_CACHE/kernel-$1-$key"
 }
