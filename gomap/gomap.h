@@ -7,6 +7,7 @@
 #ifndef _GOMAP_H
 #define _GOMAP_H
 
+#include <linux/bits.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
 
@@ -20,6 +21,13 @@
 /* Longest byte-string key. */
 #define GOMAP_MAX_STR_LEN	4096
 
+/*
+ * gomap_params.flags: GOMAP_F_PREALLOC allocates at gomap_create() all the
+ * memory max_entries entries can need, after which no call on the map
+ * allocates.  It needs max_entries and fixed-size keys.
+ */
+#define GOMAP_F_PREALLOC	BIT(0)
+
 struct gomap;
 struct gomap_table;
 
@@ -31,12 +39,14 @@ struct gomap_table;
  *        makemap hint).  0 allocates nothing until the first assign.
  * @max_entries: 0 for no limit; otherwise assigning a new key to a map that
  *               holds this many entries fails with -ENOSPC.
+ * @flags: 0, or GOMAP_F_PREALLOC.
  */
 struct gomap_params {
 	unsigned int key_size;
 	unsigned int value_size;
 	unsigned int hint;
 	unsigned int max_entries;
+	unsigned int flags;
 };
 
 /**
@@ -51,11 +61,17 @@ struct gomap_params {
  * @grows: Doubling growths started.
  * @same_size_grows: Same-size growths started.
  * @deferred_grows: Growths postponed because the array could not be
- *                  allocated in the caller's context; handed to a worker.
+ *                  allocated in the caller's context; handed to the worker.
  * @failed_grows: Bucket array allocations that failed.
  * @failed_evacuations: Evacuations postponed by an allocation failure.
  * @bytes: Bytes the map has allocated (arrays, overflow buckets, out-of-line
- *         keys and values), excluding the map header.
+ *         keys and values), excluding the map header and its reserve.
+ * @reserve_bytes: Bytes of free objects in the map's reserve.
+ * @reserve_refills: Times the reserve was topped up, by an operation or
+ *                   the worker.
+ * @reserve_empty: Times an operation found a list of the reserve empty.
+ * @deferred_frees: Objects operations let go of that were freed after an
+ *                  RCU grace period instead of inside the operation.
  * @max_evacuated_per_op: Most old buckets evacuated by a single operation.
  * @max_buckets_per_op: Most buckets (array or overflow) a single operation
  *                      read or wrote.
@@ -81,6 +97,10 @@ struct gomap_stats {
 	unsigned long failed_grows;
 	unsigned long failed_evacuations;
 	size_t bytes;
+	size_t reserve_bytes;
+	unsigned long reserve_refills;
+	unsigned long reserve_empty;
+	unsigned long deferred_frees;
 	unsigned int max_evacuated_per_op;
 	unsigned int max_buckets_per_op;
 	size_t max_bytes_moved_per_op;
@@ -97,8 +117,9 @@ struct gomap_stats {
  * @found: True if the key was already in the map.
  * @arg: The caller's argument.
  *
- * Runs with the map lock held and interrupts off: it must not sleep and must
- * not call into the same map.
+ * Runs with the map's raw spinlock held and interrupts off: it must not
+ * sleep, take a spinlock_t (a sleeping lock on PREEMPT_RT), allocate or
+ * free memory, or call into the same map.
  */
 typedef void (*gomap_update_fn)(void *value, bool found, void *arg);
 

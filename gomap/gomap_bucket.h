@@ -8,6 +8,7 @@
 #define _GOMAP_BUCKET_H
 
 #include <linux/bitops.h>
+#include <linux/log2.h>
 #include <linux/string.h>
 #include <linux/xxhash.h>
 #include <asm/unaligned.h>
@@ -56,6 +57,20 @@ static inline struct gm_blob *to_blob(const void *data)
 	return container_of(data, struct gm_blob, data);
 }
 
+/*
+ * The list of the reserve a copy of a @len-byte key comes from: string
+ * keys by size, GM_STR_CLASS_MIN << n bytes with the header, fixed keys
+ * all from one.
+ */
+static inline unsigned int gm_key_pool(const struct gomap *map, size_t len)
+{
+	size_t size = sizeof(struct gm_blob) + len;
+
+	if (map->kind != GM_KEY_STR || size <= GM_STR_CLASS_MIN)
+		return GM_POOL_KEY;
+	return GM_POOL_KEY + order_base_2(size) - ilog2(GM_STR_CLASS_MIN);
+}
+
 /* An overflow bucket allocated on its own, linked on its table's list. */
 struct gm_ovf {
 	struct gm_ovf *next;
@@ -78,16 +93,6 @@ struct gm_pos {
 	void *b;
 	unsigned int i;
 	struct gomap_table *t;
-};
-
-/* Objects allocated with the lock dropped, for a caller whose gfp may sleep. */
-struct gm_spare {
-	struct gm_blob *key;
-	struct gm_blob *value;
-	struct gm_ovf *ovf;
-	size_t need_key;	/* size of the key blob that could not be had, or 0 */
-	bool need_value;
-	bool need_ovf;
 };
 
 /* ---- Bucket and table accessors ---- */

@@ -28,41 +28,39 @@
 #include <kunit/visibility.h>
 
 #include "gomap_bucket.h"
+
+#define GM_CLEAR_BATCH	16	/* buckets a preallocated map's clear empties per lock hold */
+
 /* ---- Assign ---- */
 
 /*
- * Store a new key in free slot @pos; allocate its out-of-line copies.
- * Returns -ENOMEM, recording what was missing in @spare, with nothing
- * changed.
+ * Store a new key in free slot @pos, with its out-of-line copies from the
+ * reserve.  Returns -ENOMEM, with nothing changed, if the reserve lacks one.
  */
-static int gm_store_key(struct gomap *map, struct gm_pos *pos, const struct gm_key *key,
-			gfp_t gfp, struct gm_spare *spare)
+static int gm_store_key(struct gomap *map, struct gm_pos *pos, const struct gm_key *key)
 {
 	struct gomap_table *t = pos->t;
 	void *kslot = bkt_key(t, pos->b, pos->i);
 	struct gm_blob *blob = NULL, *value;
+	unsigned int kpool = GM_POOL_KEY;
 
 	if ((map->kind == GM_KEY_STR && key->len) || map->key_indirect) {
-		blob = gm_spare_alloc(map, sizeof(*blob) + key->len, gfp, (void **)&spare->key);
-		if (!blob) {
-			spare->need_key = sizeof(*blob) + key->len;
+		kpool = gm_key_pool(map, key->len);
+		blob = gm_pool_take(map, kpool);
+		if (!blob)
 			return -ENOMEM;
-		}
 		blob->len = key->len;
 		memcpy(blob->data, key->ptr, key->len);
 	}
 	if (map->value_indirect) {
-		value = gm_spare_alloc(map, sizeof(*value) + map->params.value_size, gfp,
-				       (void **)&spare->value);
+		value = gm_pool_take(map, GM_POOL_VALUE);
 		if (!value) {
-			spare->need_value = true;
-			if (blob) {	/* never published: no grace period needed */
-				map->bytes -= sizeof(*blob) + key->len;
-				kfree(blob);
-			}
+			if (blob)	/* never published: straight back */
+				gm_pool_put(map, kpool, blob);
 			return -ENOMEM;
 		}
 		value->len = map->params.value_size;
+		map->bytes += map->pools[GM_POOL_VALUE].size;
 		WRITE_ONCE(*(void **)bkt_value(t, pos->b, pos->i), value->data);
 	}
 
@@ -76,6 +74,8 @@ static int gm_store_key(struct gomap *map, struct gm_pos *pos, const struct gm_k
 	} else {
 		gm_memcpy(kslot, key->ptr, key->len);
 	}
+	if (blob)
+		map->bytes += map->pools[kpool].size;
 	smp_wmb();	/* the key before the tophash that lets lockless readers at it */
 	bkt_tophash(pos->b)[pos->i] = key->top;
 	map->count++;
@@ -125,15 +125,13 @@ static void gm_set_value(struct gomap *map, struct gm_pos *pos, const void *valu
 }
 
 /* Get a free slot at the end of the chain ending in @last (Go's newoverflow). */
-static int gm_new_slot(struct gomap *map, struct gomap_table *t, void *last, gfp_t gfp,
-		       struct gm_spare *spare, struct gm_pos *free)
+static int gm_new_slot(struct gomap *map, struct gomap_table *t, void *last,
+		       struct gm_pos *free)
 {
-	void *ovf = tbl_take_overflow(map, t, gm_gfp_locked(gfp), spare);
+	void *ovf = tbl_take_overflow(map, t);
 
-	if (!ovf) {
-		spare->need_ovf = true;
+	if (!ovf)
 		return -ENOMEM;
-	}
 	tbl_link_overflow(map, t, last, ovf);
 	free->b = ovf;
 	free->i = 0;
@@ -141,14 +139,11 @@ static int gm_new_slot(struct gomap *map, struct gomap_table *t, void *last, gfp
 	return 0;
 }
 
-/* Give a fresh map its first bucket (Go's mapassign step 2, makemap_small). */
-static int gm_first_table(struct gomap *map, gfp_t gfp)
+/* Give a fresh or cleared map its first bucket (Go's mapassign step 2, makemap_small). */
+static int gm_first_table(struct gomap *map)
 {
-	struct gomap_table *t;
+	struct gomap_table *t = tbl_take_first(map);
 
-	if (gm_fail_injected(map, map->bucket_size))
-		return -ENOMEM;
-	t = tbl_alloc(map, map->B, gm_gfp_locked(gfp), true);
 	if (!t)
 		return -ENOMEM;
 	smp_wmb();	/* zeroed before lockless readers can see it */
@@ -159,12 +154,11 @@ static int gm_first_table(struct gomap *map, gfp_t gfp)
 
 /*
  * Go's mapassign, with the map lock held.  Returns 0, -ENOSPC, -ENOMEM
- * (with @spare saying what to allocate), or -EAGAIN after dropping the
- * lock (look again).
+ * (the reserve lacked an object), or -EAGAIN after dropping the lock
+ * (look again).
  */
 static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *value,
-			    gomap_update_fn fn, void *arg, gfp_t gfp, struct gm_spare *spare,
-			    unsigned long *flags)
+			    gomap_update_fn fn, void *arg, gfp_t gfp, unsigned long *flags)
 	__must_hold(&map->lock)
 {
 	struct gm_pos pos, free;
@@ -174,13 +168,13 @@ static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *v
 
 	if (!map->table) {
 		gm_write_begin(map);
-		if (gm_first_table(map, gfp))
+		if (gm_first_table(map))
 			return -ENOMEM;
 	}
 	gm_key_hash(map, key);
 	if (map->old_table) {
 		gm_write_begin(map);
-		gm_grow_work(map, key->hash, gfp);
+		gm_grow_work(map, key->hash);
 	}
 	b = gm_chain(map, key->hash, &t);
 	if (chain_find(t, b, key, &pos, &free, &last)) {
@@ -190,93 +184,89 @@ static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *v
 	if (map->params.max_entries && map->count >= map->params.max_entries)
 		return -ENOSPC;
 	gm_write_begin(map);
-	if (!map->old_table && (over_load_factor(map->count + 1, map->B) ||
-				too_many_overflow(map->nr_overflow, map->B))) {
+	if (!map->old_table && !map->prealloc &&
+	    (over_load_factor(map->count + 1, map->B) ||
+	     too_many_overflow(map->nr_overflow, map->B))) {
 		ret = gm_hash_grow(map, gfp, flags);
 		if (ret != -ENOMEM)
 			return -EAGAIN;	/* grown or lock dropped: the bucket moved */
 	}
-	if (!free.b && gm_new_slot(map, t, last, gfp, spare, &free))
+	if (!free.b && gm_new_slot(map, t, last, &free))
 		return -ENOMEM;
-	ret = gm_store_key(map, &free, key, gfp, spare);
+	ret = gm_store_key(map, &free, key);
 	if (ret)
 		return ret;
 	gm_set_value(map, &free, value, fn, arg, false);
 	return 0;
 }
 
-/* Allocate what gm_assign_locked() could not get without sleeping. */
-static void gm_spare_fill(struct gomap *map, struct gm_spare *spare, gfp_t gfp)
-{
-	if (spare->need_key && !spare->key)
-		spare->key = kmalloc(spare->need_key, gfp);
-	if (spare->need_value && !spare->value)
-		spare->value = kmalloc(sizeof(*spare->value) + map->params.value_size, gfp);
-	if (spare->need_ovf && !spare->ovf)
-		spare->ovf = kmalloc(sizeof(*spare->ovf) + map->bucket_size, gfp);
-}
-
-static void gm_spare_free(struct gm_spare *spare)
-{
-	kfree(spare->key);
-	kfree(spare->value);
-	kfree(spare->ovf);
-}
-
 static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void *value,
 		     gomap_update_fn fn, void *arg, gfp_t gfp)
 {
-	struct gm_spare spare = { };
 	bool retried = false;
 	struct gm_key key;
 	unsigned long flags;
 	int ret;
 
+	if (unlikely(in_nmi()))
+		return -EBUSY;
 	might_alloc(gfp);
 	gm_key_init(map, &key, kptr, len);
 	flags = gm_lock(map);	/* the write section begins at the first change */
 	map->stats.assigns++;
 	for (;;) {
-		ret = gm_assign_locked(map, &key, value, fn, arg, gfp, &spare, &flags);
+		ret = gm_assign_locked(map, &key, value, fn, arg, gfp, &flags);
 		if (ret == -EAGAIN)
 			continue;
-		if (ret != -ENOMEM || retried || map->fail_fired || !gfpflags_allow_blocking(gfp))
+		if (ret != -ENOMEM || retried || map->fail_fired || !gm_may_alloc(map))
 			break;
-		/* Sleep for what could not be had atomically, then look again. */
+		/* Allocate what the reserve lacked, with the lock dropped; look again. */
 		retried = true;
 		gm_write_pause(map, flags);
-		gm_spare_fill(map, &spare, gfp);
+		gm_reserve_fill(map, gfp);
 		flags = gm_write_resume(map);
-		spare.need_key = 0;
-		spare.need_value = false;
-		spare.need_ovf = false;
 	}
 	map->op_buckets += key.visited;
 	gm_write_unlock(map, flags);
-	if (retried)	/* only a retry fills spares */
-		gm_spare_free(&spare);
+	gm_reserve_after(map, gfp);
 	return ret;
 }
 
 /* ---- Delete ---- */
 
-/* Free an out-of-line key; keep it until the last iterator stops if any runs. */
-static void gm_free_key(struct gomap *map, struct gomap_table *t, struct gm_pos *pos)
+/*
+ * Let go of the out-of-line copy @blob from list @id: back to a
+ * preallocated map's reserve, else freed after a grace period, or after
+ * the last iterator stops if @for_iters and any runs (an evacuated slot of
+ * an array an iterator pins may still point at a key).
+ */
+static void gm_release_blob(struct gomap *map, unsigned int id, struct gm_blob *blob,
+			    bool for_iters)
 {
-	size_t len;
-	const void *k = slot_key(t, pos->b, pos->i, &len);
-	struct gm_blob *blob;
-
-	if (!k || (map->kind != GM_KEY_STR && !map->key_indirect))
+	map->bytes -= map->pools[id].size;
+	if (map->prealloc) {
+		gm_pool_put(map, id, blob);
 		return;
-	blob = to_blob(k);
-	map->bytes -= sizeof(*blob) + len;
-	if (map->nr_iters) {
+	}
+	map->stats.deferred_frees++;
+	if (for_iters && map->nr_iters) {
 		blob->next = map->deferred_frees;
 		map->deferred_frees = blob;
 	} else {
 		kfree_rcu(blob, rcu);
 	}
+}
+
+/* Let go of the out-of-line key and value of the entry at @pos. */
+static void gm_free_entry(struct gomap *map, struct gomap_table *t, struct gm_pos *pos)
+{
+	size_t len;
+	const void *k = slot_key(t, pos->b, pos->i, &len);
+
+	if (k && (map->kind == GM_KEY_STR || map->key_indirect))
+		gm_release_blob(map, gm_key_pool(map, len), to_blob(k), true);
+	if (t->value_indirect)
+		gm_release_blob(map, GM_POOL_VALUE, to_blob(slot_value(t, pos)), false);
 }
 
 /*
@@ -316,6 +306,87 @@ static void gm_mark_empty_rest(struct gomap_table *t, void *head, struct gm_pos 
 	}
 }
 
+/**
+ * DOC: Preallocated maps
+ *
+ * gomap_create() with GOMAP_F_PREALLOC (and max_entries) allocates the
+ * bucket array max_entries entries need within the load factor, an
+ * out-of-line copy for each of max_entries keys and values stored out of
+ * line, and one overflow bucket for every GM_SLOTS entries.  Such a map
+ * never grows, and no call on it allocates or frees memory.
+ *
+ * One overflow bucket for every eight entries suffices because a
+ * preallocated map keeps its chains packed: a delete moves the chain's
+ * last entry into the slot it empties and gives an emptied last overflow
+ * bucket back to the reserve, so a chain of n entries has
+ * DIV_ROUND_UP(n, 8) buckets.  While an iterator is live, deletes leave
+ * their holes instead (moving an entry could make the walk miss it), and
+ * an insert may then find the reserve empty and fail with -ENOMEM.
+ *
+ * gomap_clear() empties a preallocated map in place, in batches of
+ * GM_CLEAR_BATCH buckets per lock hold: it takes time proportional to the
+ * size of the map, and entries assigned while it runs may survive it.
+ * Objects freed on a preallocated map go back to the reserve at once:
+ * lockless readers that may still read one validate what they read with
+ * the seqcount, and the reserve's memory lives as long as the map.
+ */
+
+/* Move the chain's last entry into @pos, which is being deleted; @pos becomes that slot. */
+static void gm_pack_chain(struct gomap_table *t, struct gm_pos *pos)
+{
+	void *b, *last_b = NULL;
+	unsigned int i, last_i = 0;
+
+	for (b = pos->b, i = pos->i + 1; b; b = bkt_overflow(t, b), i = 0)
+		for (; i < GM_SLOTS; i++)
+			if (top_live(bkt_tophash(b)[i])) {
+				last_b = b;
+				last_i = i;
+			}
+	if (!last_b)
+		return;
+	memcpy(bkt_key(t, pos->b, pos->i), bkt_key(t, last_b, last_i), t->key_slot);
+	memcpy(bkt_value(t, pos->b, pos->i), bkt_value(t, last_b, last_i), t->value_slot);
+	bkt_tophash(pos->b)[pos->i] = bkt_tophash(last_b)[last_i];
+	pos->b = last_b;
+	pos->i = last_i;
+}
+
+/* Give a preallocated map's emptied overflow buckets at the end of a chain back. */
+static void gm_trim_chain(struct gomap *map, struct gomap_table *t, void *head)
+{
+	for (;;) {
+		void *prev = head, *b = bkt_overflow(t, head);
+
+		if (!b)
+			return;
+		for (; bkt_overflow(t, b); b = bkt_overflow(t, b))
+			prev = b;
+		if (bkt_tophash(b)[0] != GM_EMPTY_REST)
+			return;
+		WRITE_ONCE(*bkt_overflow_ptr(t, prev), NULL);
+		t->nr_overflow--;
+		tbl_give_overflow(map, t, b);
+	}
+}
+
+/* Empty slot @pos of the chain from @head (Go's mapdelete, after the key is found). */
+static void gm_delete_slot(struct gomap *map, struct gomap_table *t, void *head,
+			   struct gm_pos *pos)
+{
+	bool pack = map->prealloc && !map->nr_iters;
+
+	gm_free_entry(map, t, pos);
+	if (pack)
+		gm_pack_chain(t, pos);
+	bkt_tophash(pos->b)[pos->i] = GM_EMPTY_ONE;
+	gm_mark_empty_rest(t, head, pos);
+	if (pack)
+		gm_trim_chain(map, t, head);
+	if (!--map->count)
+		map->hash0 = gm_random(map);	/* Go issue 25237 */
+}
+
 static int gm_delete(struct gomap *map, const void *kptr, size_t len)
 {
 	struct gm_pos pos;
@@ -325,6 +396,8 @@ static int gm_delete(struct gomap *map, const void *kptr, size_t len)
 	void *head, *last;
 	int ret = -ENOENT;
 
+	if (unlikely(in_nmi()))
+		return -EBUSY;
 	gm_key_init(map, &key, kptr, len);
 	flags = gm_write_lock(map);
 	map->stats.deletes++;
@@ -332,23 +405,16 @@ static int gm_delete(struct gomap *map, const void *kptr, size_t len)
 		goto out;
 	gm_key_hash(map, &key);
 	if (map->old_table)
-		gm_grow_work(map, key.hash, GFP_NOWAIT);
+		gm_grow_work(map, key.hash);
 	head = gm_chain(map, key.hash, &t);
 	if (!chain_find(t, head, &key, &pos, NULL, &last))
 		goto out;
-	gm_free_key(map, t, &pos);
-	if (t->value_indirect) {
-		kfree_rcu(to_blob(slot_value(t, &pos)), rcu);
-		map->bytes -= sizeof(struct gm_blob) + map->params.value_size;
-	}
-	bkt_tophash(pos.b)[pos.i] = GM_EMPTY_ONE;
-	gm_mark_empty_rest(t, head, &pos);
-	if (!--map->count)
-		map->hash0 = get_random_u64();	/* Go issue 25237 */
+	gm_delete_slot(map, t, head, &pos);
 	ret = 0;
 out:
 	map->op_buckets += key.visited;
 	gm_write_unlock(map, flags);
+	gm_reserve_kick(map);	/* a delete allocates nothing itself */
 	return ret;
 }
 
@@ -530,8 +596,10 @@ struct gm_blob *gm_detach_deferred(struct gomap *map)
 /* Forget every entry and array; the tables free their entries when unpinned. */
 static void gm_reset(struct gomap *map)
 {
-	bool owns = map->count && (is_str(map) || map->key_indirect || map->value_indirect);
+	bool owns = map->count && !map->prealloc &&
+		    (is_str(map) || map->key_indirect || map->value_indirect);
 
+	map->stats.deferred_frees += !!map->table + !!map->old_table;
 	gm_drop_table(map, map->table, owns);
 	gm_drop_table(map, map->old_table, owns);
 	WRITE_ONCE(map->table, NULL);
@@ -542,8 +610,50 @@ static void gm_reset(struct gomap *map)
 	map->same_size_grow = false;
 	map->evac_next = 0;
 	map->clear_seq++;
-	map->hash0 = get_random_u64();
+	map->hash0 = gm_random(map);
 	map->bytes = 0;	/* the tables took their entries' out-of-line bytes along */
+}
+
+/* Empty the chain from @head of a preallocated map, giving its objects back. */
+static void gm_clear_chain(struct gomap *map, struct gomap_table *t, void *head)
+{
+	struct gm_pos pos = { .t = t };
+	void *b, *next;
+
+	for (b = head; b; b = next) {
+		next = bkt_overflow(t, b);
+		for (pos.b = b, pos.i = 0; pos.i < GM_SLOTS; pos.i++) {
+			if (!top_live(bkt_tophash(b)[pos.i]))
+				continue;
+			gm_free_entry(map, t, &pos);
+			map->count--;
+		}
+		if (b != head) {
+			t->nr_overflow--;
+			tbl_give_overflow(map, t, b);
+		}
+	}
+	memset(head, 0, t->bucket_size);	/* all emptyRest, no overflow */
+}
+
+/* gomap_clear() of a preallocated map: in place, a batch of buckets per lock hold. */
+static void gm_clear_in_place(struct gomap *map)
+{
+	struct gomap_table *t = map->table;	/* a preallocated map keeps its array */
+	unsigned long idx, flags;
+
+	flags = gm_write_lock(map);
+	map->clear_seq++;
+	for (idx = 0; idx < tbl_size(t); idx++) {
+		if (idx && !(idx % GM_CLEAR_BATCH)) {
+			gm_write_unlock(map, flags);
+			flags = gm_write_lock(map);
+		}
+		gm_clear_chain(map, t, tbl_bucket(t, idx));
+	}
+	if (!map->count)
+		map->hash0 = gm_random(map);
+	gm_write_unlock(map, flags);
 }
 
 /**
@@ -554,15 +664,25 @@ static void gm_reset(struct gomap *map)
  * dropped and the map starts again from one bucket: clearing in place is
  * work proportional to the map's size under the lock.  The old arrays and
  * the entries' out-of-line memory are freed after an RCU grace period.
- * Iterators in progress end at their next step.
+ * Iterators in progress end at their next step.  A map created with
+ * GOMAP_F_PREALLOC is emptied in place instead, GM_CLEAR_BATCH buckets per
+ * lock hold (see DOC: Preallocated maps): the call takes time proportional
+ * to the map's size, and entries assigned meanwhile may survive it.
  *
- * Context: Any context.  Takes and releases the map lock.
+ * Context: Any context but NMI, where it warns and does nothing.  Takes and
+ * releases the map lock.
  */
 void gomap_clear(struct gomap *map)
 {
 	struct gm_blob *deferred;
 	unsigned long flags;
 
+	if (WARN_ON_ONCE(in_nmi()))
+		return;
+	if (map->prealloc) {
+		gm_clear_in_place(map);
+		return;
+	}
 	flags = gm_write_lock(map);
 	gm_reset(map);
 	deferred = gm_detach_deferred(map);
@@ -592,13 +712,18 @@ static void gm_sum_read_stats(struct gomap *map, struct gomap_stats *stats)
  * @map: The map.
  * @stats: Filled in.
  *
- * Context: Any context.  Takes and releases the map lock.
+ * Context: Any context.  Takes and releases the map lock.  In NMI context,
+ * where the lock could be this CPU's, fills @stats with zeroes.
  */
 void gomap_stats(struct gomap *map, struct gomap_stats *stats)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&map->lock, flags);
+	if (unlikely(in_nmi())) {
+		memset(stats, 0, sizeof(*stats));
+		return;
+	}
+	raw_spin_lock_irqsave(&map->lock, flags);
 	*stats = map->stats;
 	stats->count = map->count;
 	stats->B = map->B;
@@ -610,7 +735,7 @@ void gomap_stats(struct gomap *map, struct gomap_stats *stats)
 	stats->nevacuate = map->evac_next;
 	stats->bytes = map->bytes;
 	gm_sum_read_stats(map, stats);
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
 }
 EXPORT_SYMBOL_GPL(gomap_stats);
 
@@ -631,7 +756,11 @@ EXPORT_SYMBOL_GPL(gomap_params);
 
 static int gm_check_params(const struct gomap_params *p)
 {
-	if (!p || p->key_size > GOMAP_MAX_KEY_SIZE || p->value_size > GOMAP_MAX_VALUE_SIZE)
+	if (!p || p->key_size > GOMAP_MAX_KEY_SIZE || p->value_size > GOMAP_MAX_VALUE_SIZE ||
+	    (p->flags & ~GOMAP_F_PREALLOC))
+		return -EINVAL;
+	/* A preallocated map is sized by max_entries; string keys vary in size. */
+	if ((p->flags & GOMAP_F_PREALLOC) && (!p->max_entries || p->key_size == GOMAP_KEY_STRING))
 		return -EINVAL;
 	return 0;
 }
@@ -659,56 +788,88 @@ static void gm_set_shape(struct gomap *map)
 	map->value_off = GM_SLOTS + ALIGN(GM_SLOTS * map->key_slot, 8);
 	map->bucket_size = map->value_off + ALIGN(GM_SLOTS * map->value_slot, 8) +
 			   sizeof(void *);
+	map->prealloc = map->params.flags & GOMAP_F_PREALLOC;
+}
+
+/* The first array: sized by the hint (Go's makemap), or by max_entries when preallocated. */
+static int gm_create_table(struct gomap *map, gfp_t gfp)
+{
+	unsigned int want = map->prealloc ? map->params.max_entries : map->params.hint;
+	unsigned int shift = 0;
+
+	while (over_load_factor(want, shift))
+		shift++;
+	map->B = shift;
+	if (!shift && !map->prealloc)
+		return 0;	/* makemap_small: the first assign takes one bucket */
+	map->table = tbl_alloc(map, shift, gfp | __GFP_NOWARN, true);
+	if (!map->table)
+		return -ENOMEM;
+	map->bytes = map->table->bytes;
+	return 0;
+}
+
+static void gm_free(struct gomap *map)
+{
+	gm_reserve_free(map);
+	free_percpu(map->read_stats);
+	kfree(map);
 }
 
 /**
  * gomap_create() - Create a map (Go's makemap / makemap_small).
- * @params: Key and value sizes, size hint and entry limit; copied.
- * @gfp: Allocation flags for the map and, when @params->hint asks for more
- *       than one bucket, its first bucket array.
+ * @params: Key and value sizes, size hint, entry limit and flags; copied.
+ * @gfp: Allocation flags for the map, its reserve and, when @params->hint
+ *       asks for more than one bucket, its first bucket array.
  *
  * A hint of at most 8 entries allocates no bucket until the first assign.
  * Larger hints allocate the smallest array that holds them within the load
- * factor.  Each map gets its own random hash seed.
+ * factor.  The map's reserve (see DOC: Memory reserve) starts with a few
+ * objects of each size the map needs, so that its first assigns can be
+ * made where allocating is not allowed.  With GOMAP_F_PREALLOC the array
+ * and the reserve are sized for max_entries and nothing is allocated
+ * after this call (see DOC: Preallocated maps).  Each map gets its own
+ * random hash seed.
  *
- * Context: Any context if @gfp does not sleep; process context otherwise.
- * Return: The map, ERR_PTR(-EINVAL) for bad @params, or ERR_PTR(-ENOMEM).
+ * Context: Process context, or with a @gfp that does not sleep any context
+ * the kernel allows to allocate: not NMI or hardirq, and on PREEMPT_RT
+ * only where preemptible().
+ * Return:
+ * * The map - on success.
+ * * ERR_PTR(-EINVAL) - bad @params: a size over its maximum, an unknown
+ *   flag, or GOMAP_F_PREALLOC without max_entries or with string keys.
+ * * ERR_PTR(-EBUSY) - @gfp does not sleep and the context may not allocate.
+ * * ERR_PTR(-ENOMEM) - out of memory.
  */
 struct gomap *gomap_create(const struct gomap_params *params, gfp_t gfp)
 {
 	struct gomap *map;
-	unsigned int shift = 0;
 
 	if (gm_check_params(params))
 		return ERR_PTR(-EINVAL);
+	if (!gfpflags_allow_blocking(gfp) && !gm_context_may_alloc())
+		return ERR_PTR(-EBUSY);
 	might_alloc(gfp);
 	map = kzalloc(sizeof(*map), gfp);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
 	map->read_stats = alloc_percpu_gfp(struct gm_read_stats, gfp);
 	if (!map->read_stats)
-		goto err_free_map;
-	spin_lock_init(&map->lock);
-	seqcount_spinlock_init(&map->seq, &map->lock);
-	INIT_WORK(&map->grow_work, gm_grow_worker);
+		goto err_free;
+	raw_spin_lock_init(&map->lock);
+	seqcount_raw_spinlock_init(&map->seq, &map->lock);
 	map->params = *params;
 	gm_set_shape(map);
 	map->hash0 = get_random_u64();
-	while (over_load_factor(params->hint, shift))
-		shift++;
-	map->B = shift;
-	if (shift) {
-		map->table = tbl_alloc(map, shift, gfp | __GFP_NOWARN, true);
-		if (!map->table)
-			goto err_free_stats;
-		map->bytes = map->table->bytes;
-	}
+	get_random_bytes(&map->rnd_key, sizeof(map->rnd_key));
+	if (gm_create_table(map, gfp) || gm_reserve_init(map, gfp))
+		goto err_free;
 	return map;
 
-err_free_stats:
-	free_percpu(map->read_stats);
-err_free_map:
-	kfree(map);
+err_free:
+	if (map->table)
+		tbl_put(map->table);
+	gm_free(map);
 	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_GPL(gomap_create);
@@ -718,8 +879,8 @@ EXPORT_SYMBOL_GPL(gomap_create);
  * @map: The map, or NULL.  No other call on it may run or follow, and no
  *       iterator may be live.
  *
- * Waits for a pending growth worker.  The arrays are freed after an RCU
- * grace period.
+ * Waits for the map's worker.  The arrays are freed after an RCU grace
+ * period.
  *
  * Context: Process context.  May sleep.
  */
@@ -731,17 +892,17 @@ void gomap_destroy(struct gomap *map)
 	if (!map)
 		return;
 	might_sleep();
-	cancel_work_sync(&map->grow_work);
-	spin_lock_irqsave(&map->lock, flags);
+	irq_work_sync(&map->kick);	/* it queues the worker: first */
+	cancel_work_sync(&map->work);
+	raw_spin_lock_irqsave(&map->lock, flags);
 	WARN_ON_ONCE(map->nr_iters);
 	gm_reset(map);
 	tbl_put(map->ready_table);
 	map->ready_table = NULL;
 	deferred = map->deferred_frees;
 	map->deferred_frees = NULL;
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
 	blob_free_list(deferred);
-	free_percpu(map->read_stats);
-	kfree(map);
+	gm_free(map);
 }
 EXPORT_SYMBOL_GPL(gomap_destroy);

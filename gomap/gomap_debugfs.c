@@ -50,7 +50,7 @@
 #define GMD_HEX_MAX	512		/* largest N of hex:N */
 #define GMD_STRVAL_MAX	4096		/* largest N of str:N */
 #define GMD_NUM_TEXT	20		/* digits of U64_MAX */
-#define GMD_MAX_TOKS	6		/* create NAME key= value= hint= max= */
+#define GMD_MAX_TOKS	7		/* create NAME key= value= hint= max= prealloc */
 
 /*
  * A user-supplied map's hint sizes the first bucket array: fail an absurd
@@ -887,6 +887,10 @@ static int gmd_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "failed_evacuations: %lu\n", st.failed_evacuations);
 	seq_printf(m, "load_factor: %llu.%02llu\n", lf / 100, lf % 100);
 	seq_printf(m, "bytes: %zu\n", st.bytes);
+	seq_printf(m, "reserve_bytes: %zu\n", st.reserve_bytes);
+	seq_printf(m, "reserve_refills: %lu\n", st.reserve_refills);
+	seq_printf(m, "reserve_empty: %lu\n", st.reserve_empty);
+	seq_printf(m, "deferred_frees: %lu\n", st.deferred_frees);
 	seq_printf(m, "max_evacuated_per_op: %u\n", st.max_evacuated_per_op);
 	seq_printf(m, "max_buckets_per_op: %u\n", st.max_buckets_per_op);
 	seq_printf(m, "max_bytes_moved_per_op: %zu\n", st.max_bytes_moved_per_op);
@@ -944,6 +948,7 @@ struct gmd_create_args {
 	struct gmd_type val;
 	unsigned int hint;
 	unsigned int max;
+	bool prealloc;
 };
 
 /* [A-Za-z0-9_.-]: not isalnum(), which takes Latin-1 letters too. */
@@ -1014,6 +1019,10 @@ static int gmd_parse_opt(const struct gmd_tok *t, struct gmd_create_args *a,
 	} else if (gmd_tok_prefix(t, "max=", &v)) {
 		bit = 8;
 		ret = gmd_parse_uint(&v, &a->max);
+	} else if (gmd_tok_eq(t, "prealloc")) {
+		bit = 16;
+		a->prealloc = true;
+		ret = 0;
 	} else {
 		return -EINVAL;
 	}
@@ -1023,7 +1032,7 @@ static int gmd_parse_opt(const struct gmd_tok *t, struct gmd_create_args *a,
 	return 0;
 }
 
-/* create NAME key=KIND value=VKIND [hint=N] [max=N] */
+/* create NAME key=KIND value=VKIND [hint=N] [max=N] [prealloc] */
 static int gmd_parse_create(const struct gmd_tok *t, int n, struct gmd_create_args *a)
 {
 	unsigned int seen = 0;
@@ -1104,6 +1113,7 @@ static int gmd_create(const struct gmd_create_args *a)
 	params.value_size = gm->value_size;
 	params.hint = a->hint;
 	params.max_entries = a->max;
+	params.flags = a->prealloc ? GOMAP_F_PREALLOC : 0;
 	gm->map = gomap_create(&params, GMD_CREATE_GFP);
 	if (IS_ERR(gm->map)) {
 		ret = PTR_ERR(gm->map);
@@ -1200,10 +1210,11 @@ static int gmd_control_show(struct seq_file *m, void *v)
 
 	mutex_lock(&gmd_lock);
 	list_for_each_entry(gm, &gmd_maps, node)
-		seq_printf(m, "%s key=%s value=%s count=%lu\n", gm->name,
+		seq_printf(m, "%s key=%s value=%s count=%lu prealloc=%d\n", gm->name,
 			   gmd_type_str(&gm->key, true, kbuf, sizeof(kbuf)),
 			   gmd_type_str(&gm->val, false, vbuf, sizeof(vbuf)),
-			   gomap_len(gm->map));
+			   gomap_len(gm->map),
+			   !!(gomap_params(gm->map)->flags & GOMAP_F_PREALLOC));
 	mutex_unlock(&gmd_lock);
 	return 0;
 }

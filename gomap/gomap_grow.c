@@ -27,12 +27,15 @@
  * small constant number of buckets (two old chains, their destinations,
  * and the bucket it works on), whatever the size of the map.
  *
- * The new array is allocated under the map lock with the caller's gfp made
- * non-blocking.  A caller that may sleep has the lock dropped around a
- * kvmalloc() instead.  When an atomic caller cannot get the array, the map
- * keeps serving on overflow buckets and a worker allocates the array in
+ * The new array is allocated with the map lock dropped, by the assign
+ * that wants it if its context may allocate (see DOC: Memory reserve):
+ * with kvmalloc() if its gfp may sleep, else without sleeping, and at most
+ * 2 MiB.  Otherwise, or when that fails, the map keeps serving on overflow
+ * buckets from its reserve and the map's worker allocates the array in
  * process context; the next assign that wants to grow installs it.  A
- * failed growth never fails an assign.
+ * failed growth never fails an assign.  The overflow buckets an
+ * evacuation needs come from the reserve too; when it has none, the
+ * evacuation waits for a later write.
  */
 
 #define GM_EVAC_SCAN		1024	/* Go's advanceEvacuationMark stop */
@@ -105,8 +108,7 @@ struct gm_evac_spares {
 	unsigned int nr_alloc;
 };
 
-static int evac_take_spares(struct gomap *map, struct gm_evac_spares *sp, unsigned long n,
-			    gfp_t gfp)
+static int evac_take_spares(struct gomap *map, struct gm_evac_spares *sp, unsigned long n)
 {
 	struct gomap_table *t = map->table;
 
@@ -115,7 +117,7 @@ static int evac_take_spares(struct gomap *map, struct gm_evac_spares *sp, unsign
 	sp->nr_alloc = 0;
 	while (n--) {
 		bool from_reserve = t->reserve_next < t->reserve_end;
-		void *b = tbl_take_overflow(map, t, gm_gfp_locked(gfp), NULL);
+		void *b = tbl_take_overflow(map, t);
 
 		if (!b)
 			goto fail;
@@ -125,15 +127,10 @@ static int evac_take_spares(struct gomap *map, struct gm_evac_spares *sp, unsign
 	}
 	return 0;
 fail:
+	/* The map's buckets head the table's list, the table's own come back whole. */
 	t->reserve_next = sp->reserve_next;
-	while (sp->nr_alloc--) {
-		struct gm_ovf *ovf = t->overflow_list;
-
-		t->overflow_list = ovf->next;
-		t->bytes -= sizeof(*ovf) + t->bucket_size;
-		map->bytes -= sizeof(*ovf) + t->bucket_size;
-		kfree(ovf);
-	}
+	while (sp->nr_alloc--)
+		tbl_give_overflow(map, t, ((struct gm_ovf *)t->overflow_list)->bucket);
 	return -ENOMEM;
 }
 
@@ -238,7 +235,7 @@ static void gm_advance_mark(struct gomap *map)
  * the hash bit the new mask adds.  The overflow buckets the destinations
  * will need are taken first, so an allocation failure moves nothing.
  */
-int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
+int gm_evacuate(struct gomap *map, unsigned long oldi)
 {
 	struct gomap_table *old = map->old_table, *t = map->table;
 	unsigned long newbit = map->same_size_grow ? 0 : tbl_size(old);
@@ -258,7 +255,7 @@ int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp)
 		need = DIV_ROUND_UP(total - ny, GM_SLOTS) - !!(total - ny) +
 		       DIV_ROUND_UP(ny, GM_SLOTS) - !!ny;
 	}
-	if (need && evac_take_spares(map, &sp, need, gfp)) {
+	if (need && evac_take_spares(map, &sp, need)) {
 		map->stats.failed_evacuations++;
 		return -ENOMEM;
 	}
@@ -285,12 +282,12 @@ advance:
  * one growth and started the next) does not go past GM_EVAC_PER_OP: the
  * bucket it needs may stay in the old array, where reads and writes find it.
  */
-void gm_grow_work(struct gomap *map, u64 hash, gfp_t gfp)
+void gm_grow_work(struct gomap *map, u64 hash)
 {
 	if (map->op_evacuated < GM_EVAC_PER_OP)
-		gm_evacuate(map, hash & tbl_mask(map->old_table), gfp);
+		gm_evacuate(map, hash & tbl_mask(map->old_table));
 	if (map->old_table && map->op_evacuated < GM_EVAC_PER_OP)
-		gm_evacuate(map, map->evac_next, gfp);
+		gm_evacuate(map, map->evac_next);
 }
 
 /* Install @t as the new array and start moving into it (Go's hashGrow). */
@@ -326,10 +323,23 @@ static struct gomap_table *gm_take_ready(struct gomap *map, unsigned int shift)
 	return NULL;
 }
 
+/* Have the worker allocate an array of 2^@shift buckets (see DOC: Memory reserve). */
+static void gm_want_grow(struct gomap *map, unsigned int shift)
+{
+	if (map->grow_wanted && map->grow_want_B == shift)
+		return;
+	map->stats.deferred_grows++;
+	map->grow_want_B = shift;
+	WRITE_ONCE(map->grow_wanted, true);
+}
+
 /*
- * Start a growth if the array for it can be had now.  Returns 0 if growth
- * started, -EAGAIN if the lock was dropped (the caller must look again),
- * -ENOMEM if the map goes on without growing for now.
+ * Start a growth if the array for it can be had now: the one the worker or
+ * an earlier assign prepared, or one allocated with the lock dropped.
+ * Returns 0 if growth started, -EAGAIN if the lock was dropped (the caller
+ * must look again), -ENOMEM if the map goes on without growing for now.
+ * An operation drops the lock for this once: after a failed allocation it
+ * leaves the array to the worker.
  */
 int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags)
 	__must_hold(&map->lock)
@@ -337,63 +347,66 @@ int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags)
 	bool same_size = !over_load_factor(map->count + 1, map->B);
 	unsigned int shift = map->B + !same_size;
 	struct gomap_table *t = gm_take_ready(map, shift);
+	bool blocking = gfpflags_allow_blocking(gfp);
+	gfp_t array_gfp = blocking ? gfp | __GFP_NOWARN : gm_gfp_atomic(gfp);
 
 	if (!t && gm_fail_injected(map, PAGE_SIZE)) {
 		map->stats.failed_grows++;
 		return -ENOMEM;
 	}
-	if (!t && gfpflags_allow_blocking(gfp)) {
+	if (!t && !map->op_grow_tried && gm_may_alloc(map) && (blocking || !map->grow_wanted)) {
+		map->op_grow_tried = true;
 		gm_write_pause(map, *flags);
-		t = tbl_alloc(map, shift, gfp | __GFP_NOWARN, false);
+		t = tbl_alloc(map, shift, array_gfp, false);
 		*flags = gm_write_resume(map);
-		if (!t) {
+		if (t) {
+			tbl_put(map->ready_table);
+			map->ready_table = t;
+		} else {
 			map->stats.failed_grows++;
-			return -ENOMEM;
+			gm_want_grow(map, shift);
 		}
-		tbl_put(map->ready_table);
-		map->ready_table = t;
 		return -EAGAIN;
 	}
-	if (!t && !map->grow_work_queued) {
-		t = tbl_alloc(map, shift, gfp | __GFP_NOWARN, false);
-		if (!t) {
-			map->stats.failed_grows++;
-			map->stats.deferred_grows++;
-			map->grow_work_B = shift;
-			map->grow_work_queued = true;
-			queue_work(system_unbound_wq, &map->grow_work);
-		}
-	}
-	if (!t)
+	if (!t) {
+		gm_want_grow(map, shift);
 		return -ENOMEM;
+	}
 	gm_start_growth(map, t, same_size);
 	return 0;
 }
 
-/* Prepare the next array in process context for a map that could not grow atomically. */
-void gm_grow_worker(struct work_struct *work)
+/*
+ * gm_grow_prepare() - Allocate the array a deferred growth wants.
+ * @map: The map, not locked.
+ *
+ * Context: Process context (the map's worker).  May sleep.
+ */
+void gm_grow_prepare(struct gomap *map)
 {
-	struct gomap *map = container_of(work, struct gomap, grow_work);
 	struct gomap_table *t;
 	unsigned long flags;
 	unsigned int shift;
-	bool injected;
+	bool wanted, injected;
 
-	spin_lock_irqsave(&map->lock, flags);
-	shift = map->grow_work_B;
-	injected = gm_fail_injected(map, PAGE_SIZE);
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_lock_irqsave(&map->lock, flags);
+	wanted = map->grow_wanted;
+	shift = map->grow_want_B;
+	injected = wanted && gm_fail_injected(map, PAGE_SIZE);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
+	if (!wanted)
+		return;
 
 	t = injected ? NULL : tbl_alloc(map, shift, GFP_KERNEL | __GFP_NOWARN, false);
 
-	spin_lock_irqsave(&map->lock, flags);
-	map->grow_work_queued = false;
+	raw_spin_lock_irqsave(&map->lock, flags);
+	WRITE_ONCE(map->grow_wanted, false);
 	if (!t)
 		map->stats.failed_grows++;
 	if (t && !map->ready_table) {
 		map->ready_table = t;
 		t = NULL;
 	}
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
 	tbl_put(t);
 }

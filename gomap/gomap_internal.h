@@ -8,10 +8,13 @@
 #define _GOMAP_INTERNAL_H
 
 #include <linux/bits.h>
+#include <linux/irq_work.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/seqlock.h>
 #include <linux/refcount.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
@@ -23,6 +26,8 @@
 #define GM_LOAD_DEN		2			/* Go's loadFactorDen */
 #define GM_MAX_INLINE		128	/* Go's maxKeySize / maxElemSize */
 #define GM_MAX_B		(BITS_PER_LONG - 8)
+#define GM_STR_CLASS_MIN	32	/* bytes of the smallest string-key copy */
+#define GM_STR_CLASSES		9	/* string-key copies of 32 << 0 .. 32 << 8 bytes */
 
 /* Slot states kept in the tophash byte (Go's names). */
 enum {
@@ -93,21 +98,42 @@ struct gomap_table {
 	struct rcu_head rcu;
 };
 
-/*
- * struct gomap - The map header: Go's hmap.  Writers hold @lock, which
- * stands in for Go's hashWriting flag; lookups take no lock and validate
- * what they read with @seq, under RCU (see DOC: Lockless lookups).
- */
 /* Lookup counters, per CPU since lookups take no lock. */
 struct gm_read_stats {
 	u64 hits;
 	u64 misses;
 };
 
+/* The lists of the reserve (see DOC: Memory reserve in gomap_table.c). */
+enum {
+	GM_POOL_TABLE,		/* one-bucket tables: a fresh map's first (makemap_small) */
+	GM_POOL_OVF,		/* overflow buckets (struct gm_ovf) */
+	GM_POOL_VALUE,		/* out-of-line values */
+	GM_POOL_KEY,		/* out-of-line keys; string keys: the smallest size */
+	GM_NR_POOLS = GM_POOL_KEY + GM_STR_CLASSES,
+};
+
+/* One list of the reserve: free objects of one size, linked through their first word. */
+struct gm_pool {
+	void *head;
+	unsigned int nr;
+	unsigned int target;	/* refilled up to this many */
+	unsigned int size;	/* bytes an object takes */
+	void *arena;		/* GOMAP_F_PREALLOC: the memory of all its objects */
+};
+
+/*
+ * struct gomap - The map header: Go's hmap.  Writers hold @lock, which
+ * stands in for Go's hashWriting flag; lookups take no lock and validate
+ * what they read with @seq, under RCU (see DOC: Lockless lookups).  The
+ * lock is a raw spinlock, held for a bounded time (see DOC: Locking), so
+ * the map works in hardirq context on PREEMPT_RT too.
+ */
 struct gomap {
-	spinlock_t lock;	/* serialises writers; protects every field below */
-	seqcount_spinlock_t seq;	/* bumped around every change lookups could see */
+	raw_spinlock_t lock;	/* serialises writers; protects every field below */
+	seqcount_raw_spinlock_t seq;	/* bumped around every change lookups could see */
 	bool seq_open;			/* the lock holder has begun a write section */
+	bool prealloc;			/* GOMAP_F_PREALLOC: no call allocates */
 	struct gm_read_stats __percpu *read_stats;
 
 	/* Shape, immutable after gomap_create(). */
@@ -133,16 +159,28 @@ struct gomap {
 	unsigned long clear_seq;	/* bumped by gomap_clear() */
 	void *deferred_frees;		/* out-of-line keys kept for iterators */
 
-	/* Growth deferred to process context (no Go counterpart). */
+	/* Randomness the lock holder draws without a lock of its own (Go's fastrand). */
+	siphash_key_t rnd_key;
+	u64 rnd_seq;
+
+	/*
+	 * The reserve, and the worker that refills it and allocates the arrays
+	 * of growths deferred from contexts that may not allocate.  @kick is an
+	 * irq_work, so any context can wake the worker.
+	 */
+	struct gm_pool pools[GM_NR_POOLS];
+	unsigned long pool_want;	/* lists below half their target, a bit each */
 	struct gomap_table *ready_table;
-	unsigned int grow_work_B;
-	bool grow_work_queued;
-	struct work_struct grow_work;
+	unsigned int grow_want_B;	/* the array size a deferred growth wants */
+	bool grow_wanted;
+	struct irq_work kick;
+	struct work_struct work;
 
 	/* Per-operation work accounting, reset at each operation. */
 	unsigned int op_evacuated;
 	unsigned int op_buckets;
 	size_t op_bytes;
+	bool op_grow_tried;		/* the operation dropped the lock to allocate an array */
 
 	struct gomap_stats stats;	/* counters and maxima; the rest filled on read */
 	size_t bytes;
@@ -151,10 +189,28 @@ struct gomap {
 	bool fail_fired;		/* the hook failed an allocation in this operation */
 };
 
-/* The gfp to allocate with under the map lock: never sleeps, never warns. */
-static inline gfp_t gm_gfp_locked(gfp_t gfp)
+/* The gfp of an allocation that must not sleep: never sleeps, never warns. */
+static inline gfp_t gm_gfp_atomic(gfp_t gfp)
 {
 	return (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN;
+}
+
+/*
+ * May the caller's context allocate?  Not in NMI or hardirq context, and on
+ * PREEMPT_RT, where the allocator takes sleeping locks, only where
+ * preemptible().  Never under the map lock, which is raw.
+ */
+static inline bool gm_context_may_alloc(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return preemptible();
+	return !in_nmi() && !in_hardirq();
+}
+
+/* May this operation allocate, with the map lock dropped? */
+static inline bool gm_may_alloc(const struct gomap *map)
+{
+	return !map->prealloc && gm_context_may_alloc();
 }
 
 /* ---- Work accounting ---- */
@@ -164,6 +220,7 @@ static inline void gm_op_begin(struct gomap *map)
 	map->op_evacuated = 0;
 	map->op_buckets = 0;
 	map->op_bytes = 0;
+	map->op_grow_tried = false;
 	map->fail_fired = false;
 }
 
@@ -181,7 +238,7 @@ static inline unsigned long gm_lock(struct gomap *map)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&map->lock, flags);
+	raw_spin_lock_irqsave(&map->lock, flags);
 	gm_op_begin(map);
 	return flags;
 }
@@ -190,7 +247,7 @@ static inline void gm_unlock(struct gomap *map, unsigned long flags)
 	__releases(&map->lock)
 {
 	gm_op_end(map);
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
 }
 
 /*
@@ -239,7 +296,7 @@ static inline void gm_write_pause(struct gomap *map, unsigned long flags)
 	__releases(&map->lock)
 {
 	gm_write_end(map);
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
 }
 
 static inline unsigned long gm_write_resume(struct gomap *map)
@@ -247,7 +304,7 @@ static inline unsigned long gm_write_resume(struct gomap *map)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&map->lock, flags);
+	raw_spin_lock_irqsave(&map->lock, flags);
 	gm_write_begin(map);
 	return flags;
 }
@@ -257,31 +314,66 @@ static inline unsigned long gm_write_resume(struct gomap *map)
 struct gm_blob;
 struct gm_key;
 struct gm_pos;
-struct gm_spare;
 
 /* gomap_table.c */
 bool gm_fail_injected(struct gomap *map, size_t size);
-void *gm_kmalloc(struct gomap *map, size_t size, gfp_t gfp);
 struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp, bool zero);
+struct gomap_table *tbl_take_first(struct gomap *map);
 void blob_free_list(struct gm_blob *blob);
 void tbl_put(struct gomap_table *t);
 void gm_drop_table(struct gomap *map, struct gomap_table *t, bool owns_entries);
-void *gm_spare_alloc(struct gomap *map, size_t size, gfp_t gfp, void **spare);
-void *tbl_take_overflow(struct gomap *map, struct gomap_table *t, gfp_t gfp,
-			struct gm_spare *spare);
+void *tbl_take_overflow(struct gomap *map, struct gomap_table *t);
+void tbl_give_overflow(struct gomap *map, struct gomap_table *t, void *b);
 void tbl_link_overflow(struct gomap *map, struct gomap_table *t, void *last, void *ovf);
 
+/* gomap_reserve.c */
+void *gm_pool_take(struct gomap *map, unsigned int id);
+void gm_pool_put(struct gomap *map, unsigned int id, void *obj);
+bool gm_reserve_fill(struct gomap *map, gfp_t gfp);
+void gm_reserve_refill(struct gomap *map, gfp_t gfp);
+int gm_reserve_init(struct gomap *map, gfp_t gfp);
+void gm_reserve_free(struct gomap *map);
+
+/*
+ * After an operation, with the map lock dropped: top up the reserve if the
+ * operation left it low, or wake the worker (see DOC: Memory reserve).
+ */
+static inline void gm_reserve_after(struct gomap *map, gfp_t gfp)
+{
+	/* Racy reads: a stale answer costs one refill early or one operation late. */
+	if (unlikely(READ_ONCE(map->pool_want) || READ_ONCE(map->grow_wanted)))
+		gm_reserve_refill(map, gfp);
+}
+
+/* After an operation that may not allocate at all: leave any refill to the worker. */
+static inline void gm_reserve_kick(struct gomap *map)
+{
+	if (unlikely(READ_ONCE(map->pool_want) || READ_ONCE(map->grow_wanted)))
+		irq_work_queue(&map->kick);
+}
+
 /* gomap_grow.c */
-int gm_evacuate(struct gomap *map, unsigned long oldi, gfp_t gfp);
-void gm_grow_work(struct gomap *map, u64 hash, gfp_t gfp);
+int gm_evacuate(struct gomap *map, unsigned long oldi);
+void gm_grow_work(struct gomap *map, u64 hash);
 int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags);
-void gm_grow_worker(struct work_struct *work);
+void gm_grow_prepare(struct gomap *map);
 
 /* gomap_core.c */
 struct gm_blob *gm_detach_deferred(struct gomap *map);
 
 /* gomap_lookup.c */
 bool gm_find_slow(struct gomap *map, struct gm_key *key, struct gm_pos *pos);
+
+/*
+ * A random number for the lock holder (Go's fastrand): SipHash of a counter
+ * under a per-map key.  get_random_u64() takes a local_lock, a sleeping
+ * lock on PREEMPT_RT, so operations never call it.
+ */
+static inline u64 gm_random(struct gomap *map)
+	__must_hold(&map->lock)
+{
+	return siphash_1u64(++map->rnd_seq, &map->rnd_key);
+}
 
 /* The debugfs operator interface (gomap_debugfs.c), set up by module init. */
 #ifdef CONFIG_DEBUG_FS

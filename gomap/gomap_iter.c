@@ -200,7 +200,8 @@ iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key
  * Picks a random start bucket and slot offset, so no two walks need agree
  * on the order.  Must be paired with gomap_iter_stop().
  *
- * Context: Any context.  Takes and releases the map lock.
+ * Context: Any context but NMI, where the walk is empty: its
+ * gomap_iter_next() returns -EBUSY.  Takes and releases the map lock.
  */
 void gomap_iter_start(struct gomap_iter *it, struct gomap *map)
 {
@@ -208,6 +209,10 @@ void gomap_iter_start(struct gomap_iter *it, struct gomap *map)
 	u64 r;
 
 	memset(it, 0, sizeof(*it));
+	if (unlikely(in_nmi())) {
+		it->done = true;	/* no map: gomap_iter_stop() has nothing to do */
+		return;
+	}
 	it->map = map;
 	flags = gm_lock(map);
 	map->nr_iters++;
@@ -219,7 +224,7 @@ void gomap_iter_start(struct gomap_iter *it, struct gomap *map)
 	it->table = map->table;
 	refcount_inc(&it->table->refs);
 	it->B = it->table->B;
-	r = get_random_u64();
+	r = gm_random(map);
 	it->start_bucket = r & tbl_mask(it->table);
 	it->offset = (r >> it->B) & (GM_SLOTS - 1);
 	it->bucket = it->start_bucket;
@@ -358,18 +363,22 @@ static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size,
  * onto another table during a growth and a lost race take the map lock,
  * which is dropped every few buckets, so a call holds it for bounded time.
  *
- * Context: Any context.  May take and release the map lock.
+ * Context: Any context but NMI.  May take and release the map lock.
  * Return:
  * * >= 0 - the key length; key and value were copied.
  * * -ENOENT - the walk is over.
  * * -E2BIG - the key is longer than @key_size; call again with a bigger
  *   buffer, the walk has not moved on.
+ * * -EBUSY - called in NMI context; the walk has not moved on.
  */
 int gomap_iter_next(struct gomap_iter *it, void *key, size_t key_size, void *value)
 {
 	struct gomap *map = it->map;
 	unsigned long flags;
 	int ret, len = 0;
+
+	if (unlikely(in_nmi() || !map))
+		return in_nmi() ? -EBUSY : -ENOENT;
 
 	ret = iter_next_lockless(it, key, key_size, value, &len);
 	if (ret != -EAGAIN)
@@ -385,7 +394,9 @@ EXPORT_SYMBOL_GPL(gomap_iter_next);
  * gomap_iter_stop() - End a walk and release what it pinned.
  * @it: Iterator from gomap_iter_start().
  *
- * Context: Any context.  Takes and releases the map lock.
+ * Context: Any context but NMI, where it warns and keeps what the walk
+ * pinned (a walk started in NMI context pinned nothing).  Takes and
+ * releases the map lock.
  */
 void gomap_iter_stop(struct gomap_iter *it)
 {
@@ -393,7 +404,7 @@ void gomap_iter_stop(struct gomap_iter *it)
 	struct gm_blob *deferred;
 	unsigned long flags;
 
-	if (!map)
+	if (!map || WARN_ON_ONCE(in_nmi()))
 		return;
 	flags = gm_lock(map);
 	tbl_put(it->walk_table);

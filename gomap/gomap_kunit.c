@@ -38,8 +38,8 @@
 
 #include "gomap.h"
 #include "gomap_internal.h"
+#include "gomap_kunit.h"
 
-#define GM_SEED		0x5eed5eedcafef00dULL	/* hash0 of every map the cases create */
 #define GM_BUF		256	/* room for the largest key or value gm_key()/gm_value() build */
 #define GM_BAD_ID	U32_MAX	/* gm_key_id() of a key no test builds */
 #define GM_MAX_STEPS	BIT(20)	/* bound on loops that wait for the map to finish */
@@ -356,14 +356,6 @@ static u64 gm_get64(struct gomap *map, u64 key)
 	return val;
 }
 
-static struct gomap_stats gm_stats(struct gomap *map)
-{
-	struct gomap_stats st;
-
-	gomap_stats(map, &st);
-	return st;
-}
-
 /* Go's tophash(): the top byte of the hash, moved above the slot states. */
 static int gm_top(u64 hash)
 {
@@ -423,7 +415,7 @@ static unsigned int gm_finish_grow(struct kunit *test, struct gomap *map)
 }
 
 /* The default map of every suite: u64 keys and values, no hint. */
-static int gm_test_init(struct kunit *test)
+int gm_test_init(struct kunit *test)
 {
 	struct gomap_params p = { .key_size = sizeof(u64), .value_size = sizeof(u64) };
 	struct gomap *map = gomap_create(&p, GFP_KERNEL);
@@ -435,7 +427,7 @@ static int gm_test_init(struct kunit *test)
 	return 0;
 }
 
-static void gm_test_exit(struct kunit *test)
+void gm_test_exit(struct kunit *test)
 {
 	if (test->priv)
 		gomap_destroy(test->priv);
@@ -2507,6 +2499,7 @@ struct gm_ctx_run {
 	bool ctx_ok;			/* the workload ran in the context asked for */
 	void (*fn)(struct gm_ctx_run *run);
 	struct gomap *map;
+	u32 first, nr;			/* ids the workload works on, for those that say */
 	unsigned int errors;		/* results the workload did not expect */
 	unsigned int hits;
 	struct gm_upd upd;
@@ -2555,13 +2548,16 @@ static void gm_ctx_timer_fn(struct timer_list *t)
  *
  * Return: the run, with the workload's results.
  */
-static struct gm_ctx_run *gm_ctx_run(struct kunit *test, void (*fn)(struct gm_ctx_run *run))
+static struct gm_ctx_run *gm_ctx_run_ids(struct kunit *test, void (*fn)(struct gm_ctx_run *run),
+					 u32 first, u32 nr)
 {
 	const struct gm_ctx_param *c = test->param_value;
 	struct gm_ctx_run *run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
 	unsigned long flags, left;
 
 	KUNIT_ASSERT_NOT_NULL(test, run);
+	run->first = first;
+	run->nr = nr;
 	run->kind = c->kind;
 	run->fn = fn;
 	run->map = test->priv;
@@ -2598,21 +2594,50 @@ static struct gm_ctx_run *gm_ctx_run(struct kunit *test, void (*fn)(struct gm_ct
 	return run;
 }
 
+/* gm_ctx_run_ids() for ids 0 .. GM_CTX_IDS - 1. */
+static struct gm_ctx_run *gm_ctx_run(struct kunit *test, void (*fn)(struct gm_ctx_run *run))
+{
+	return gm_ctx_run_ids(test, fn, 0, GM_CTX_IDS);
+}
+
 static void gm_ctx_assign_fn(struct gm_ctx_run *run)
 {
 	u32 id;
 
-	for (id = 0; id < GM_CTX_IDS; id++)
+	for (id = run->first; id < run->first + run->nr; id++)
 		run->errors += gm_put(run->map, id, 1, GFP_ATOMIC) != 0;
+}
+
+/*
+ * Hardirq context may not allocate: its assigns take from the map's
+ * reserve, and growth waits for the worker.  An interrupt handler makes a
+ * few calls at a time, and the worker runs in between: ten bursts of ten.
+ */
+static unsigned int gm_ctx_assign_bursts(struct kunit *test)
+{
+	unsigned int errors = 0;
+	u32 first;
+
+	for (first = 0; first < GM_CTX_IDS; first += 10) {
+		errors += gm_ctx_run_ids(test, gm_ctx_assign_fn, first, 10)->errors;
+		gm_flush_worker(test->priv);
+	}
+	return errors;
 }
 
 static void gomap_test_assign_atomic(struct kunit *test)
 {
+	const struct gm_ctx_param *c = test->param_value;
 	struct gomap *map = test->priv;
-	struct gm_ctx_run *run = gm_ctx_run(test, gm_ctx_assign_fn);
+	unsigned int errors;
+
+	if (c->kind == GM_CTX_HARDIRQ)
+		errors = gm_ctx_assign_bursts(test);
+	else
+		errors = gm_ctx_run(test, gm_ctx_assign_fn)->errors;
 
 	/* 100 assigns with GFP_ATOMIC, through four growths: all there, map sound. */
-	KUNIT_EXPECT_EQ(test, run->errors, 0U);
+	KUNIT_EXPECT_EQ(test, errors, 0U);
 	KUNIT_EXPECT_EQ(test, gomap_len(map), (unsigned long)GM_CTX_IDS);
 	KUNIT_EXPECT_EQ(test, gm_stats(map).B, 4U);
 	KUNIT_EXPECT_EQ(test, gm_missing(map, 0, GM_CTX_IDS, 1), 0U);
@@ -3587,7 +3612,7 @@ static struct kunit_suite gomap_fault_suite = {
 };
 
 kunit_test_suites(&gomap_suite, &gomap_grow_suite, &gomap_iter_suite, &gomap_context_suite,
-		  &gomap_fault_suite);
+		  &gomap_fault_suite, &gomap_reserve_suite);
 
 MODULE_DESCRIPTION("KUnit suites for gomap");
 MODULE_LICENSE("GPL");

@@ -161,11 +161,44 @@ static noinline bool gm_read_locked(struct gomap *map, const void *kptr, size_t 
 	bool found;
 
 	gm_key_init(map, &key, kptr, len);
-	spin_lock_irqsave(&map->lock, flags);
+	raw_spin_lock_irqsave(&map->lock, flags);
 	found = gm_find_slow(map, &key, &pos);
 	if (found && value)
 		gm_load_value(map, value, slot_value(pos.t, &pos));
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
+	return found;
+}
+
+/*
+ * A lookup in NMI context, which may have interrupted a writer on this
+ * CPU: it never waits, for the seqcount or for the lock.  Returns 1 if
+ * found, 0 if not, -EBUSY if writers kept winning and the lock was held.
+ */
+static noinline int gm_read_nmi(struct gomap *map, const void *kptr, size_t len, void *value)
+{
+	unsigned int tries, seq;
+	struct gm_key key;
+	struct gm_pos pos;
+	unsigned long flags;
+	int found;
+
+	gm_key_init(map, &key, kptr, len);
+	for (tries = 0; tries < GM_READ_TRIES; tries++) {
+		seq = raw_read_seqcount(&map->seq);
+		if (seq & 1)
+			continue;	/* a write section is open, maybe under us */
+		found = gm_find_slow(map, &key, &pos);
+		if (found && value)
+			gm_load_value(map, value, slot_value(pos.t, &pos));
+		if (!read_seqcount_retry(&map->seq, seq))
+			return found;
+	}
+	if (!raw_spin_trylock_irqsave(&map->lock, flags))
+		return -EBUSY;
+	found = gm_find_slow(map, &key, &pos);
+	if (found && value)
+		gm_load_value(map, value, slot_value(pos.t, &pos));
+	raw_spin_unlock_irqrestore(&map->lock, flags);
 	return found;
 }
 
@@ -179,10 +212,18 @@ static __always_inline int gm_lookup(struct gomap *map, const void *kptr, size_t
 {
 	unsigned int tries, seq;
 	struct gm_key key;
-	bool found;
+	int found;
 
 	gm_key_init_kind(&key, kptr, len, kind);
 	rcu_read_lock();
+	if (unlikely(in_nmi())) {
+		found = gm_read_nmi(map, kptr, len, value);
+		if (found < 0) {
+			rcu_read_unlock();
+			return found;
+		}
+		goto out;
+	}
 	for (tries = 0; tries < GM_READ_TRIES; tries++) {
 		seq = read_seqcount_begin(&map->seq);
 		found = gm_read(map, &key, value);
@@ -205,13 +246,15 @@ out:
  * @key: Pointer to the key.
  * @value: Receives a copy of the value; may be NULL to test presence.
  *
- * Context: Any context.  Takes no lock unless writers keep winning: reads
- * under RCU, checks the map's seqcount, and takes the map lock only after
- * losing GM_READ_TRIES races in a row.
+ * Context: Any context, NMI included.  Takes no lock unless writers keep
+ * winning: reads under RCU, checks the map's seqcount, and takes the map
+ * lock only after losing GM_READ_TRIES races in a row.  In NMI context it
+ * never waits, for a write section or for the lock.
  * Return:
  * * 0 - found; the value was copied.
  * * -ENOENT - no such key.
  * * -EINVAL - @map has string keys.
+ * * -EBUSY - in NMI context only: writers kept winning and the lock was held.
  */
 int gomap_lookup(struct gomap *map, const void *key, void *value)
 {
@@ -233,13 +276,12 @@ EXPORT_SYMBOL_GPL(gomap_lookup);
  * @len: Key length.
  * @value: Receives a copy of the value; may be NULL.
  *
- * Context: Any context.  Takes no lock unless writers keep winning: reads
- * under RCU, checks the map's seqcount, and takes the map lock only after
- * losing GM_READ_TRIES races in a row.
+ * Context: Any context, NMI included, as gomap_lookup().
  * Return:
  * * 0 - found.
  * * -ENOENT - no such key.
  * * -EINVAL - @map has fixed-size keys, or @len is too long.
+ * * -EBUSY - in NMI context only: writers kept winning and the lock was held.
  */
 int gomap_lookup_str(struct gomap *map, const char *key, size_t len, void *value)
 {

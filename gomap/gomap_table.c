@@ -8,7 +8,6 @@
 #include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
-#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 
@@ -37,18 +36,6 @@ bool gm_fail_injected(struct gomap *map, size_t size)
 		fail = gomap_should_fail(size);
 	map->fail_fired |= fail;
 	return fail;
-}
-
-void *gm_kmalloc(struct gomap *map, size_t size, gfp_t gfp)
-{
-	void *p;
-
-	if (gm_fail_injected(map, size))
-		return NULL;
-	p = kmalloc(size, gfp);
-	if (p)
-		map->bytes += size;
-	return p;
 }
 
 /*
@@ -89,38 +76,17 @@ static void tbl_mem_free(void *p, unsigned int page_order)
 	free_pages((unsigned long)p, page_order - 1);
 }
 
-/*
- * tbl_alloc - Allocate a bucket array of 2^@shift buckets (Go's
- * makeBucketArray), with its overflow reserve when @shift >= 4.  @zero
- * initialises every bucket; otherwise buckets are initialised as they are
- * filled.  The memory comes from tbl_mem_alloc().  The caller consults the
- * fault-injection hook, under the map lock.
- */
-struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp, bool zero)
+/* Set up the header of a table of 2^@shift buckets and @nreserve spare ones. */
+static void tbl_init(struct gomap *map, struct gomap_table *t, unsigned int shift,
+		     unsigned long nreserve, size_t bytes, unsigned int page_order)
 {
-	unsigned int page_order;
-	unsigned long nbuckets = 1UL << shift, nreserve = shift >= 4 ? 1UL << (shift - 4) : 0;
-	struct gomap_table *t;
-	size_t size;
-
-	if (shift > GM_MAX_B ||
-	    check_mul_overflow((size_t)(nbuckets + nreserve), (size_t)map->bucket_size, &size) ||
-	    check_add_overflow(size, sizeof(*t), &size))
-		return NULL;
-	if (zero)
-		gfp |= __GFP_ZERO;
-	t = tbl_mem_alloc(size, gfp, &page_order);
-	if (!t)
-		return NULL;
-
 	memset(t, 0, sizeof(*t));
 	t->page_order = page_order;
 	t->buckets = t + 1;
 	t->B = shift;
-	t->reserve_next = nbuckets;
-	t->reserve_end = nbuckets + nreserve;
-	/* What the map holds: a page allocation is a whole power of two of pages. */
-	t->bytes = page_order ? PAGE_SIZE << (page_order - 1) : size;
+	t->reserve_next = 1UL << shift;
+	t->reserve_end = t->reserve_next + nreserve;
+	t->bytes = bytes;
 	t->kind = map->kind;
 	t->key_indirect = map->key_indirect;
 	t->value_indirect = map->value_indirect;
@@ -130,6 +96,53 @@ struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp, 
 	t->value_off = map->value_off;
 	t->bucket_size = map->bucket_size;
 	refcount_set(&t->refs, 1);
+}
+
+/*
+ * tbl_alloc - Allocate a bucket array of 2^@shift buckets (Go's
+ * makeBucketArray), with its overflow reserve when @shift >= 4 (none for a
+ * preallocated map, whose overflow buckets all come from its reserve).
+ * @zero initialises every bucket; otherwise buckets are initialised as
+ * they are filled.  The memory comes from tbl_mem_alloc(), so the map lock
+ * must not be held.  The caller consults the fault-injection hook.
+ */
+struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp, bool zero)
+{
+	unsigned long nbuckets = 1UL << shift, nreserve = 0;
+	struct gomap_table *t;
+	unsigned int page_order;
+	size_t size;
+
+	if (shift >= 4 && !map->prealloc)
+		nreserve = 1UL << (shift - 4);
+	if (shift > GM_MAX_B ||
+	    check_mul_overflow((size_t)(nbuckets + nreserve), (size_t)map->bucket_size, &size) ||
+	    check_add_overflow(size, sizeof(*t), &size))
+		return NULL;
+	if (zero)
+		gfp |= __GFP_ZERO;
+	t = tbl_mem_alloc(size, gfp, &page_order);
+	if (!t)
+		return NULL;
+	/* What the map holds: a page allocation is a whole power of two of pages. */
+	tbl_init(map, t, shift, nreserve, page_order ? PAGE_SIZE << (page_order - 1) : size,
+		 page_order);
+	return t;
+}
+
+/*
+ * tbl_take_first - A fresh or cleared map's first array, one zeroed bucket
+ * (Go's makemap_small), from the reserve.  Under the map lock.
+ */
+struct gomap_table *tbl_take_first(struct gomap *map)
+	__must_hold(&map->lock)
+{
+	struct gomap_table *t = gm_pool_take(map, GM_POOL_TABLE);
+
+	if (!t)
+		return NULL;
+	tbl_init(map, t, 0, 0, map->pools[GM_POOL_TABLE].size, 0);
+	memset(t->buckets, 0, map->bucket_size);
 	return t;
 }
 
@@ -213,22 +226,17 @@ void gm_drop_table(struct gomap *map, struct gomap_table *t, bool owns_entries)
 	tbl_put(t);
 }
 
-/* Use the object allocated with the lock dropped, or allocate without sleeping. */
-void *gm_spare_alloc(struct gomap *map, size_t size, gfp_t gfp, void **spare)
+/*
+ * Take a fresh, zeroed overflow bucket for a chain of @t (Go's
+ * newoverflow, first half): from the table's own spares (Go's
+ * nextOverflow), else from the map's reserve.  A table frees the buckets
+ * on its list when it goes; a preallocated map's buckets stay in its
+ * reserve's memory.
+ */
+void *tbl_take_overflow(struct gomap *map, struct gomap_table *t)
+	__must_hold(&map->lock)
 {
-	void *p = spare ? *spare : NULL;
-
-	if (!p)
-		return gm_kmalloc(map, size, gm_gfp_locked(gfp));
-	*spare = NULL;
-	map->bytes += size;
-	return p;
-}
-
-/* Take a fresh, zeroed overflow bucket for a chain of @t (Go's newoverflow, first half). */
-void *tbl_take_overflow(struct gomap *map, struct gomap_table *t, gfp_t gfp,
-			struct gm_spare *spare)
-{
+	size_t size = sizeof(struct gm_ovf) + t->bucket_size;
 	struct gm_ovf *ovf;
 
 	if (t->reserve_next < t->reserve_end) {
@@ -238,15 +246,36 @@ void *tbl_take_overflow(struct gomap *map, struct gomap_table *t, gfp_t gfp,
 		map->op_bytes += t->bucket_size;
 		return b;
 	}
-	ovf = gm_spare_alloc(map, sizeof(*ovf) + t->bucket_size, gfp,
-			     spare ? (void **)&spare->ovf : NULL);
+	ovf = gm_pool_take(map, GM_POOL_OVF);
 	if (!ovf)
 		return NULL;
-	memset(ovf, 0, sizeof(*ovf) + t->bucket_size);
-	t->bytes += sizeof(*ovf) + t->bucket_size;
-	ovf->next = t->overflow_list;
-	t->overflow_list = ovf;
+	memset(ovf, 0, size);
+	map->op_bytes += size;
+	t->bytes += size;
+	map->bytes += size;
+	if (!map->prealloc) {
+		ovf->next = t->overflow_list;
+		t->overflow_list = ovf;
+	}
 	return ovf->bucket;
+}
+
+/*
+ * Give back the overflow bucket @b that tbl_take_overflow() took from the
+ * reserve (its evacuation rolled back, or a preallocated map's chain
+ * shrank).  Unless the map is preallocated, @b is the head of @t's list.
+ */
+void tbl_give_overflow(struct gomap *map, struct gomap_table *t, void *b)
+	__must_hold(&map->lock)
+{
+	struct gm_ovf *ovf = container_of(b, struct gm_ovf, bucket);
+	size_t size = sizeof(*ovf) + t->bucket_size;
+
+	if (!map->prealloc)
+		t->overflow_list = ovf->next;
+	t->bytes -= size;
+	map->bytes -= size;
+	gm_pool_put(map, GM_POOL_OVF, ovf);
 }
 
 /* Go's incrnoverflow: exact below B 16, then counted with probability 1/2^(B-15). */
@@ -254,7 +283,7 @@ static void gm_incr_noverflow(struct gomap *map)
 {
 	unsigned int shift = min(map->B, 31U);
 
-	if (shift < 16 || !(get_random_u32() & ((1U << (shift - 15)) - 1)))
+	if (shift < 16 || !(gm_random(map) & ((1U << (shift - 15)) - 1)))
 		map->nr_overflow++;
 }
 

@@ -105,7 +105,7 @@ int gomap_test_check(struct gomap *map)
 	unsigned long flags, live = 0;
 	int ret = 0;
 
-	spin_lock_irqsave(&map->lock, flags);
+	raw_spin_lock_irqsave(&map->lock, flags);
 	if (map->table)
 		ret = check_table(map, map->table, false, &live);
 	if (!ret && map->old_table)
@@ -116,7 +116,7 @@ int gomap_test_check(struct gomap *map)
 	}
 	if (!ret && map->table && map->table->B != map->B)
 		ret = -EUCLEAN;
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(gomap_test_check);
@@ -130,10 +130,10 @@ void gomap_test_set_seed(struct gomap *map, u64 seed)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&map->lock, flags);
+	raw_spin_lock_irqsave(&map->lock, flags);
 	if (!WARN_ON_ONCE(map->count))
 		map->hash0 = seed;
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(gomap_test_set_seed);
 
@@ -160,9 +160,9 @@ void gomap_test_fail_alloc(struct gomap *map, unsigned int nth)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&map->lock, flags);
+	raw_spin_lock_irqsave(&map->lock, flags);
 	map->fail_nth = nth;
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(gomap_test_fail_alloc);
 
@@ -183,7 +183,7 @@ int gomap_test_tophash(struct gomap *map, unsigned long bucket, unsigned int dep
 	int ret = -ENOENT;
 	void *b;
 
-	spin_lock_irqsave(&map->lock, flags);
+	raw_spin_lock_irqsave(&map->lock, flags);
 	t = map->table;
 	if (!t || bucket >= tbl_size(t) || slot >= GM_SLOTS || !tbl_bucket_ready(t, bucket))
 		goto out;
@@ -192,7 +192,7 @@ int gomap_test_tophash(struct gomap *map, unsigned long bucket, unsigned int dep
 	if (b)
 		ret = bkt_tophash(b)[slot];
 out:
-	spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(gomap_test_tophash);
@@ -200,7 +200,8 @@ EXPORT_SYMBOL_IF_KUNIT(gomap_test_tophash);
 /**
  * gomap_test_grow_step() - Evacuate the next old bucket, as a write would.
  * @map: The map.
- * @gfp: Allocation flags for the destination's overflow buckets.
+ * @gfp: Allocation flags for a refill of the reserve, if the evacuation
+ *       finds no overflow bucket there and the context may allocate.
  *
  * Return: 1 if a growth was in progress, 0 if not, -ENOMEM if the
  * evacuation could not get its overflow buckets.
@@ -212,8 +213,15 @@ int gomap_test_grow_step(struct gomap *map, gfp_t gfp)
 
 	flags = gm_write_lock(map);
 	if (map->old_table)
-		ret = gm_evacuate(map, map->evac_next, gfp) ?: 1;
+		ret = gm_evacuate(map, map->evac_next) ?: 1;
+	if (ret < 0 && !map->fail_fired && gm_may_alloc(map)) {
+		gm_write_pause(map, flags);
+		gm_reserve_fill(map, gfp);
+		flags = gm_write_resume(map);
+		ret = map->old_table ? gm_evacuate(map, map->evac_next) ?: 1 : 1;
+	}
 	gm_write_unlock(map, flags);
+	gm_reserve_after(map, gfp);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(gomap_test_grow_step);

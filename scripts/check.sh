@@ -69,8 +69,8 @@ suites=$(awk '/struct kunit_suite [A-Za-z0-9_]+ *= *\{/ { s = 1 }
 		v = substr($0, RSTART, RLENGTH); sub(/^[^"]*"/, "", v); sub(/"$/, "", v)
 		print v
 	}
-	s && /^\};/ { s = 0 }' gomap/gomap_kunit.c 2>/dev/null || true)
-[ -n "$suites" ] || failed+=(--fail "no KUnit suites found in gomap/gomap_kunit.c")
+	s && /^\};/ { s = 0 }' gomap/gomap_kunit*.c 2>/dev/null || true)
+[ -n "$suites" ] || failed+=(--fail "no KUnit suites found in gomap/gomap_kunit*.c")
 echo "expected KUnit suites: ${suites//$'\n'/ }"
 # shellcheck disable=SC2086  # one argument per suite name
 exec scripts/verdict.py "${failed[@]}" "$GOMAP_VM_DIR/console.log" \

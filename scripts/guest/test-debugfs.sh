@@ -116,7 +116,15 @@ ok "create m key=u64 value=u64" $C "create m key=u64 value=u64"
 t "m/ has the six files" [ "$(ls $G/m | sort | tr '\n' ' ')" = "assign clear delete dump lookup stats " ]
 modes=$(stat -c %a $G/m/* | sort -u | tr '\n' ' ')
 t "every map file is mode 0600 ($modes)" [ "$modes" = "600 " ]
-t "control lists m with kinds and count" grep -qx "m key=u64 value=u64 count=0" $C
+t "control lists m with kinds and count" grep -qx "m key=u64 value=u64 count=0 prealloc=0" $C
+ok "create a preallocated map" $C "create pa key=u64 value=hex:200 max=1000 prealloc"
+t "control shows it preallocated" grep -q "^pa key=u64 value=hex:200 count=0 prealloc=1" $C
+t "its reserve holds a copy for each value" [ "$(sed -n 's/^reserve_bytes: //p' $G/pa/stats)" -ge 200000 ]
+bad "prealloc without max: EINVAL" "$EINVAL" $C "create pb key=u64 value=u64 prealloc"
+bad "prealloc with string keys: EINVAL" "$EINVAL" $C "create pb key=str value=u64 max=10 prealloc"
+bad "prealloc given twice: EINVAL" "$EINVAL" $C "create pb key=u64 value=u64 max=10 prealloc prealloc"
+t "no map pb was made" [ ! -e $G/pb ]
+ok "destroy pa" $C "destroy pa"
 bad "create of an existing name: EEXIST" "$EEXIST" $C "create m key=u32 value=none"
 bad "create named control: EEXIST" "$EEXIST" $C "create control key=u32 value=none"
 ok "every kind, hint and max" $C "create k1 key=u32 value=none hint=100 max=5

@@ -7,6 +7,7 @@
 #include "gomap_overrides.h"
 
 #include "../../../gomap/gomap_table.c"
+#include "../../../gomap/gomap_reserve.c"
 #include "../../../gomap/gomap_grow.c"
 #include "../../../gomap/gomap_lookup.c"
 #include "../../../gomap/gomap_core.c"

@@ -224,6 +224,7 @@ static void do_assign(unsigned int arg, bool update)
 	gfp_t gfp = op_gfp(arg >> 4);
 	struct upd u = { .add = mix(op_nr) };
 	bool armed = failure_armed();
+	unsigned long empty = map->stats.reserve_empty;
 	int ret;
 
 	make_value();
@@ -244,7 +245,12 @@ static void do_assign(unsigned int arg, bool update)
 			FAIL("assign past max_entries gave %d", ret);
 		return;
 	}
-	if (ret == -ENOMEM && armed) {
+	/*
+	 * -ENOMEM is right when an allocation was made to fail, or when the
+	 * reserve ran empty where the map may not allocate (hardirq context,
+	 * or a preallocated map with its reserve spent).
+	 */
+	if (ret == -ENOMEM && (armed || map->stats.reserve_empty > empty)) {
 		if (u.calls)
 			FAIL("update callback ran on -ENOMEM");
 		check_lookup(keybuf, len, "after -ENOMEM");	/* unchanged */
@@ -409,8 +415,10 @@ static void check_all(bool walk)
 	if (!iters[0].live && !iters[1].live && !map->ready_table && !in_irq) {
 		shim_rcu_barrier();
 		shim_mem_stats(&mem);
-		if ((long)st.bytes + (long)sizeof(*map) != mem.live_bytes - base_bytes)
-			FAIL("stats.bytes %zu but the map holds %ld bytes", st.bytes,
+		if ((long)(st.bytes + st.reserve_bytes + sizeof(*map)) !=
+		    mem.live_bytes - base_bytes)
+			FAIL("stats.bytes %zu + reserve_bytes %zu but the map holds %ld bytes",
+			     st.bytes, st.reserve_bytes,
 			     mem.live_bytes - base_bytes - (long)sizeof(*map));
 	}
 	if (walk)
@@ -445,6 +453,10 @@ static void create_map(const u8 *h)
 	params.hint = hints[h[2] % ARRAY_SIZE(hints)];
 	params.max_entries = maxes[h[3] % ARRAY_SIZE(maxes)];
 	key_space = key_spaces[h[4] % ARRAY_SIZE(key_spaces)];
+	/* Preallocated a quarter of the time it can be: a limit, fixed-size keys. */
+	params.flags = 0;
+	if (params.max_entries && params.key_size && (h[5] & 6) == 6)
+		params.flags = GOMAP_F_PREALLOC;
 	if (params.key_size && params.key_size < 2)
 		key_space = min(key_space, 256U);
 	shim_mem_stats(&mem);

@@ -301,6 +301,26 @@ void shim_irq_exit(void)
 	ctx_leave();
 }
 
+void shim_nmi_enter(void)
+{
+	shim_tls_ctx.nmi++;
+	shim_irq_enter();
+}
+
+void shim_nmi_exit(void)
+{
+	shim_irq_exit();
+	shim_tls_ctx.nmi--;
+}
+
+void shim_check_may_alloc(const char *what, const char *file, int line)
+{
+	if (shim_tls_ctx.raw_locks || shim_tls_ctx.hardirq || shim_tls_ctx.nmi)
+		shim_bug("%s at %s:%d with raw_locks=%d hardirq=%d nmi=%d: the allocator "
+			 "takes sleeping locks on PREEMPT_RT", what, file, line,
+			 shim_tls_ctx.raw_locks, shim_tls_ctx.hardirq, shim_tls_ctx.nmi);
+}
+
 unsigned long shim_irq_save(void)
 {
 	shim_tls_ctx.irqs_off++;
@@ -708,6 +728,7 @@ static void do_free(struct shim_tail *t)
 
 void *shim_kmalloc(size_t size, unsigned int gfp, const char *file, int line)
 {
+	shim_check_may_alloc("kmalloc()", file, line);
 	if (gfp & ___GFP_DIRECT_RECLAIM)
 		shim_might_sleep(file, line, "kmalloc with a blocking gfp");
 	if (should_fail(gfp))
@@ -762,6 +783,7 @@ void shim_kfree(const void *p, const char *file, int line)
 
 	if (!p || p == SHIM_ZERO_SIZE_PTR)
 		return;
+	shim_check_may_alloc("kfree()", file, line);
 	t = hdr_of(p, file, line);
 	if ((t->kind & 0xff) != SHIM_KMALLOC)
 		shim_bug("kfree() of vmalloc memory %p at %s:%d (allocated at %s:%ld)", p, file,

@@ -97,6 +97,8 @@ struct shim_ctx {
 	int softirq;		/* running RCU callbacks */
 	int bh;			/* local_bh_disable() nesting */
 	int in_work;		/* running a work item */
+	int raw_locks;		/* raw spinlocks held: no allocation, as on PREEMPT_RT */
+	int nmi;		/* inside shim_nmi_enter() */
 };
 struct shim_ctx *shim_ctx(void);
 bool shim_in_atomic(void);
@@ -105,6 +107,14 @@ void shim_might_sleep(const char *file, int line, const char *what);
 /* Run the caller as if from a hardirq handler (interrupts off, atomic). */
 void shim_irq_enter(void);
 void shim_irq_exit(void);
+/* Run the caller as if from an NMI handler (also hardirq, interrupts off). */
+void shim_nmi_enter(void);
+void shim_nmi_exit(void);
+/*
+ * Fail the test if the caller may not allocate or free by PREEMPT_RT's
+ * rules: under a raw spinlock, or in hardirq or NMI context.
+ */
+void shim_check_may_alloc(const char *what, const char *file, int line);
 
 /* --- Spinlocks -------------------------------------------------------------- */
 

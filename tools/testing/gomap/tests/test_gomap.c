@@ -1395,8 +1395,8 @@ TEST(atomic_growth_failure_is_deferred_to_the_worker)
 	EXPECT_EQ(st.B, 0);
 	EXPECT_EQ(st.deferred_grows, 1);
 	EXPECT_EQ(shim_work_pending(), 1);
-	/* The worker prepares the array in process context... */
-	EXPECT_EQ(shim_run_work(), 1);
+	/* The irq_work kick queues the worker, which prepares the array... */
+	EXPECT_EQ(shim_run_work(), 2);
 	EXPECT_EQ(tstats(map).B, 0);
 	/* ...and the next assign that wants to grow installs it. */
 	k++;
@@ -1505,32 +1505,183 @@ TEST(allocator_failure_sweep)
 
 /* ---- Calling context ---- */
 
+/*
+ * In hardirq context nothing may allocate (the shim fails the test if the
+ * core does, as PREEMPT_RT's rules say): the calls take from the reserve,
+ * and the worker, run between the bursts of "interrupts", refills it and
+ * allocates the arrays.
+ */
 TEST(whole_api_runs_in_hardirq_context_with_gfp_atomic)
 {
-	struct gomap *map;
 	struct gomap_params p = { .key_size = GOMAP_KEY_STRING, .value_size = 8 };
+	struct gomap *map = gomap_create(&p, GFP_KERNEL);
 	struct gomap_iter it;
+	u64 i, one = 1, seen = 0;
 	char key[24];
-	u64 i, one = 1;
 
-	shim_irq_enter();
-	map = gomap_create(&p, GFP_ATOMIC);
 	ASSERT_FALSE(IS_ERR(map));
 	for (i = 0; i < 5000; i++) {
+		if (i % 8 == 0)
+			shim_irq_enter();
 		tstr(key, 24, i);
 		EXPECT_EQ(gomap_assign_str(map, key, 24, &i, GFP_ATOMIC), 0);
 		EXPECT_EQ(gomap_update_str(map, key, 24, update_add, &one, GFP_NOWAIT), 0);
 		one = 1;
 		if (i % 7 == 0)
 			EXPECT_EQ(gomap_delete_str(map, key, 24), 0);
+		if (i % 8 == 7) {
+			shim_irq_exit();
+			shim_run_work();
+		}
 	}
+	EXPECT_GE(tstats(map).B, 9);
+	EXPECT_GE(tstats(map).deferred_grows, 1);
+	shim_irq_enter();
 	gomap_iter_start(&it, map);
 	while (gomap_iter_next(&it, key, sizeof(key), NULL) >= 0)
-		;
+		seen++;
 	gomap_iter_stop(&it);
+	EXPECT_EQ(seen, gomap_len(map));
 	EXPECT_EQ(gomap_test_check(map), 0);
 	gomap_clear(map);
+	EXPECT_EQ(gomap_len(map), 0);
 	shim_irq_exit();
+	gomap_destroy(map);
+}
+
+/* Creating allocates: with a gfp that does not sleep, not in hardirq context. */
+TEST(create_in_hardirq_context_is_ebusy)
+{
+	struct gomap_params p = { .key_size = 8, .value_size = 8 };
+	struct gomap *map;
+
+	shim_irq_enter();
+	map = gomap_create(&p, GFP_ATOMIC);
+	shim_irq_exit();
+	EXPECT_EQ(PTR_ERR_OR_ZERO(map), -EBUSY);
+	if (!IS_ERR(map))
+		gomap_destroy(map);
+}
+
+/* In hardirq context an assign fails with -ENOMEM only once the reserve is empty. */
+TEST(hardirq_assign_fails_only_on_an_empty_reserve)
+{
+	struct gomap_params p = { .key_size = GOMAP_KEY_STRING, .value_size = 8 };
+	struct gomap *map = gomap_create(&p, GFP_KERNEL);
+	unsigned long n = 0;
+	char key[24];
+	int ret = 0;
+
+	ASSERT_FALSE(IS_ERR(map));
+	shim_irq_enter();
+	while (n < 1000) {
+		tstr(key, 24, n);
+		ret = gomap_assign_str(map, key, 24, &n, GFP_ATOMIC);
+		if (ret)
+			break;
+		n++;
+	}
+	shim_irq_exit();
+	EXPECT_EQ(ret, -ENOMEM);
+	EXPECT_GE(n, 8);
+	EXPECT_EQ(gomap_len(map), n);
+	EXPECT_EQ(gomap_lookup_str(map, key, 24, NULL), -ENOENT);
+	EXPECT_GE(tstats(map).reserve_empty, 1);
+	EXPECT_EQ(gomap_test_check(map), 0);
+	/* The worker refills; the key then goes in from hardirq context. */
+	EXPECT_GE(shim_run_work(), 1);
+	shim_irq_enter();
+	EXPECT_EQ(gomap_assign_str(map, key, 24, &n, GFP_ATOMIC), 0);
+	shim_irq_exit();
+	EXPECT_EQ(gomap_lookup_str(map, key, 24, NULL), 0);
+	gomap_destroy(map);
+}
+
+/*
+ * In NMI context (the shim's, which may interrupt this thread's own
+ * writer): lookups never wait and give -EBUSY if they would; writers and
+ * walks are refused; nothing hangs.
+ */
+TEST(nmi_callers_get_ebusy_and_never_wait)
+{
+	struct gomap *map = tmap_new(8, 8, 0, 0);
+	struct gomap_stats st;
+	struct gomap_iter it;
+	unsigned long flags;
+	u64 k = 1, v = 7, out = 0;
+
+	ASSERT_EQ(gomap_assign(map, &k, &v, GFP_KERNEL), 0);
+	shim_nmi_enter();
+	EXPECT_EQ(gomap_lookup(map, &k, &out), 0);
+	EXPECT_EQ(out, 7);
+	k = 2;
+	EXPECT_EQ(gomap_lookup(map, &k, NULL), -ENOENT);
+	EXPECT_EQ(gomap_assign(map, &k, &v, GFP_ATOMIC), -EBUSY);
+	EXPECT_EQ(gomap_delete(map, &k), -EBUSY);
+	gomap_stats(map, &st);
+	EXPECT_EQ(st.count, 0);
+	gomap_iter_start(&it, map);
+	EXPECT_EQ(gomap_iter_next(&it, &k, sizeof(k), NULL), -EBUSY);
+	gomap_iter_stop(&it);
+	shim_nmi_exit();
+	EXPECT_EQ(gomap_len(map), 1);
+
+	/* The NMI came in while this CPU's writer held the lock, mid-section. */
+	k = 1;
+	raw_spin_lock_irqsave(&map->lock, flags);
+	write_seqcount_begin(&map->seq);
+	shim_nmi_enter();
+	EXPECT_EQ(gomap_lookup(map, &k, &out), -EBUSY);
+	shim_nmi_exit();
+	write_seqcount_end(&map->seq);
+	raw_spin_unlock_irqrestore(&map->lock, flags);
+	EXPECT_EQ(gomap_lookup(map, &k, &out), 0);
+	tmap_free(map);
+}
+
+/*
+ * A preallocated map: every allocation fails from creation on, yet a
+ * thousand entries go in, churn ten times over from hardirq context, and
+ * the chains stay packed.
+ */
+TEST(prealloc_map_never_allocates)
+{
+	struct gomap_params p = { .key_size = 8, .value_size = 200, .max_entries = 1000,
+				  .flags = GOMAP_F_PREALLOC };
+	struct gomap *map = gomap_create(&p, GFP_KERNEL);
+	struct gomap_stats st0, st;
+	u64 k, next = 1000, round;
+	u8 v[200];
+
+	ASSERT_FALSE(IS_ERR(map));
+	gomap_test_fail_alloc(map, UINT_MAX);
+	shim_fail_all(true);	/* the allocator itself fails too */
+	st0 = tstats(map);
+	for (k = 0; k < 1000; k++) {
+		memset(v, (u8)k, sizeof(v));
+		ASSERT_EQ(gomap_assign(map, &k, v, GFP_KERNEL), 0);
+	}
+	EXPECT_EQ(gomap_assign(map, &next, v, GFP_KERNEL), -ENOSPC);
+	shim_irq_enter();
+	for (round = 0; round < 10; round++) {
+		for (k = next - 1000; k < next - 500; k++)
+			ASSERT_EQ(gomap_delete(map, &k), 0);
+		for (k = 0; k < 500; k++, next++)
+			ASSERT_EQ(gomap_assign(map, &next, v, GFP_ATOMIC), 0);
+	}
+	shim_irq_exit();
+	shim_fail_all(false);
+	st = tstats(map);
+	EXPECT_EQ(st.count, 1000);
+	EXPECT_EQ(st.B, st0.B);
+	EXPECT_EQ(st.reserve_refills, 0);
+	EXPECT_EQ(st.bytes + st.reserve_bytes, st0.bytes + st0.reserve_bytes);
+	EXPECT_LE(st.overflow_buckets, (st.count + 7) / 8);
+	EXPECT_EQ(gomap_test_check(map), 0);
+	gomap_clear(map);
+	EXPECT_EQ(gomap_len(map), 0);
+	EXPECT_EQ(tstats(map).bytes, st0.bytes);
+	EXPECT_EQ(gomap_test_check(map), 0);
 	gomap_destroy(map);
 }
 
@@ -1541,18 +1692,19 @@ TEST(big_arrays_in_atomic_context_come_from_the_worker)
 	struct gomap_stats st;
 	u64 i, k;
 
-	shim_irq_enter();
+	/* Softirq-like: atomic, but (without PREEMPT_RT) allowed to allocate. */
+	local_bh_disable();
 	for (i = 0; i < 60000; i++) {
 		k = u64key(i);
 		if (!EXPECT_EQ(gomap_assign(map, &k, &i, GFP_ATOMIC), 0))
 			break;
 	}
-	shim_irq_exit();
+	local_bh_enable();
 	st = tstats(map);
 	/* 2^14 buckets of 144 bytes are over GM_ATOMIC_MAX_ORDER's 2 MiB. */
 	EXPECT_EQ(st.B, 13);
 	EXPECT_GE(st.deferred_grows, 1);
-	EXPECT_EQ(shim_run_work(), 1);
+	EXPECT_EQ(shim_run_work(), 2);
 	k = u64key(i);
 	ASSERT_EQ(gomap_assign(map, &k, &i, GFP_ATOMIC), 0);
 	EXPECT_EQ(tstats(map).B, 14);

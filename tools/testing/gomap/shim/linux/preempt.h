@@ -17,7 +17,7 @@
 #define migrate_disable()	preempt_disable()
 #define migrate_enable()	preempt_enable()
 
-#define in_nmi()		0
+#define in_nmi()		(shim_ctx()->nmi > 0)
 #define in_hardirq()		(shim_ctx()->hardirq > 0)
 #define in_irq()		in_hardirq()
 #define in_serving_softirq()	(shim_ctx()->softirq > 0)

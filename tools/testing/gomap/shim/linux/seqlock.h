@@ -15,16 +15,24 @@ typedef struct {
 	spinlock_t *lock;
 } seqcount_spinlock_t;
 
+typedef struct {
+	seqcount_t seqcount;
+	raw_spinlock_t *lock;
+} seqcount_raw_spinlock_t;
+
 #define SEQCNT_ZERO(name) { .sequence = 0 }
 #define seqcount_init(s)	do { (s)->sequence = 0; } while (0)
 #define seqcount_spinlock_init(s, l) \
 	do { seqcount_init(&(s)->seqcount); (s)->lock = (l); } while (0)
+#define seqcount_raw_spinlock_init(s, l) seqcount_spinlock_init(s, l)
 
 #define __seqprop(s) _Generic((s),					\
 	seqcount_t *: (s),						\
 	const seqcount_t *: (s),					\
 	seqcount_spinlock_t *: &((seqcount_spinlock_t *)(void *)(s))->seqcount, \
-	const seqcount_spinlock_t *: &((seqcount_spinlock_t *)(void *)(s))->seqcount)
+	const seqcount_spinlock_t *: &((seqcount_spinlock_t *)(void *)(s))->seqcount, \
+	seqcount_raw_spinlock_t *: &((seqcount_raw_spinlock_t *)(void *)(s))->seqcount, \
+	const seqcount_raw_spinlock_t *: &((seqcount_raw_spinlock_t *)(void *)(s))->seqcount)
 
 static inline unsigned int shim_seq_begin(const seqcount_t *s)
 {

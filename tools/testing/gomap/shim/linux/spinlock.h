@@ -79,11 +79,23 @@ static inline void shim_bench_spin_unlock(struct shim_spinlock *l)
 #define spin_is_locked(l)	shim_spin_is_locked(l)
 #define assert_spin_locked(l)	lockdep_assert_held(l)
 
-#define raw_spin_lock(l)			spin_lock(l)
-#define raw_spin_unlock(l)			spin_unlock(l)
-#define raw_spin_lock_irqsave(l, f)		spin_lock_irqsave(l, f)
-#define raw_spin_unlock_irqrestore(l, f)	spin_unlock_irqrestore(l, f)
-#define raw_spin_lock_irq(l)			spin_lock_irq(l)
-#define raw_spin_unlock_irq(l)			spin_unlock_irq(l)
+/* A raw spinlock also counts in raw_locks: nothing may allocate under it. */
+#define raw_spin_lock(l) \
+	do { spin_lock(l); shim_tls_ctx.raw_locks++; } while (0)
+#define raw_spin_unlock(l) \
+	do { shim_tls_ctx.raw_locks--; spin_unlock(l); } while (0)
+#define raw_spin_lock_irqsave(l, f) \
+	do { spin_lock_irqsave(l, f); shim_tls_ctx.raw_locks++; } while (0)
+#define raw_spin_unlock_irqrestore(l, f) \
+	do { shim_tls_ctx.raw_locks--; spin_unlock_irqrestore(l, f); } while (0)
+#define raw_spin_lock_irq(l) \
+	do { spin_lock_irq(l); shim_tls_ctx.raw_locks++; } while (0)
+#define raw_spin_unlock_irq(l) \
+	do { shim_tls_ctx.raw_locks--; spin_unlock_irq(l); } while (0)
+#define raw_spin_trylock_irqsave(l, f) ({				\
+	int __raw_got = spin_trylock_irqsave(l, f);			\
+	if (__raw_got)							\
+		shim_tls_ctx.raw_locks++;				\
+	__raw_got; })
 
 #endif

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gomap: the memory reserve, for operations whose context may not allocate.
+ *
+ * See gomap_core.c for the names used throughout.
+ */
+
+#include <linux/irq_work.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "gomap_bucket.h"
+
+/**
+ * DOC: Memory reserve
+ *
+ * The map lock is a raw spinlock, and nothing is allocated or freed while
+ * it is held: on PREEMPT_RT the allocator takes sleeping locks, and
+ * lockdep's raw-lock nesting check (CONFIG_PROVE_RAW_LOCK_NESTING) reports
+ * the same on any kernel.  What an operation needs under the lock (a fresh
+ * map's first bucket, an overflow bucket, an out-of-line key or value) it
+ * takes from the map's reserve: lists of free objects, one a size.  String
+ * keys come in nine sizes, from 32 to 8192 bytes with the copy's header.
+ *
+ * An operation that leaves a list at half its target or below tops it up
+ * after dropping the lock, if its context may allocate: not in NMI or
+ * hardirq context, and on PREEMPT_RT only where preemptible().  Elsewhere
+ * it kicks an irq_work, which queues the map's worker; the worker refills
+ * the reserve in process context, and allocates the bucket array of a
+ * growth that such a context could not (see DOC: Growth).  An operation
+ * that finds a list empty drops the lock, allocates and looks again if its
+ * context may allocate; otherwise it fails with -ENOMEM and changes
+ * nothing.  A list found empty doubles its target, up to GM_TARGET_MAX
+ * objects, so the reserve follows the bursts asked of it.
+ *
+ * Memory an operation lets go of goes back to the reserve if the operation
+ * rolls back; otherwise it is freed after an RCU grace period (kfree_rcu(),
+ * call_rcu()), which any context but NMI may ask for.
+ *
+ * A map created with GOMAP_F_PREALLOC gets all its memory in
+ * gomap_create() (see DOC: Preallocated maps) and no call on it allocates
+ * or frees: the reserve then holds every object the map can need, and
+ * freed objects go straight back to it.
+ */
+
+#define GM_TARGET_MIN		4U	/* smallest target of a list in use */
+#define GM_TARGET_MAX		256U	/* largest target a list grows to */
+#define GM_TARGET_COPIES	16	/* first target of the out-of-line copies' lists */
+#define GM_TARGET_OVF		8	/* first target of the overflow buckets' list */
+
+/*
+ * gm_pool_take() - Take an object from list @id of the reserve.
+ * @map: The map, locked.
+ * @id: GM_POOL_*.
+ *
+ * Asks the fault-injection hook first, as an allocation would (not for a
+ * preallocated map, which allocates nothing).  An empty
+ * list doubles its target; a list left at half its target or below is
+ * marked for the refill that follows the operation.
+ *
+ * Return: The object (not zeroed), or NULL.
+ */
+void *gm_pool_take(struct gomap *map, unsigned int id)
+	__must_hold(&map->lock)
+{
+	struct gm_pool *pool = &map->pools[id];
+	void **obj = pool->head;
+
+	if (!pool->arena && gm_fail_injected(map, pool->size))
+		return NULL;	/* a preallocated map's takes are not allocations */
+	if (!obj) {
+		map->stats.reserve_empty++;
+		if (!pool->arena) {
+			pool->target = clamp(2 * pool->target, GM_TARGET_MIN, GM_TARGET_MAX);
+			WRITE_ONCE(map->pool_want, map->pool_want | BIT(id));
+		}
+		return NULL;
+	}
+	pool->head = *obj;
+	pool->nr--;
+	map->stats.reserve_bytes -= pool->size;
+	if (!pool->arena && pool->nr <= pool->target / 2)
+		WRITE_ONCE(map->pool_want, map->pool_want | BIT(id));
+	return obj;
+}
+
+/* Put @obj on list @id: an operation's rollback, or a preallocated map's free. */
+void gm_pool_put(struct gomap *map, unsigned int id, void *obj)
+	__must_hold(&map->lock)
+{
+	struct gm_pool *pool = &map->pools[id];
+
+	*(void **)obj = pool->head;
+	pool->head = obj;
+	pool->nr++;
+	map->stats.reserve_bytes += pool->size;
+}
+
+/* Allocate @n objects for list @id, linked through their first word; sets *@got. */
+static void *pool_alloc(struct gomap *map, unsigned int id, unsigned int n, gfp_t gfp,
+			unsigned int *got)
+{
+	void *list = NULL;
+
+	for (*got = 0; *got < n; (*got)++) {
+		void **obj = kmalloc(map->pools[id].size, gfp);
+
+		if (!obj)
+			break;
+		*obj = list;
+		list = obj;
+	}
+	return list;
+}
+
+/*
+ * gm_reserve_fill() - Top up the lists marked low, with the map lock dropped.
+ * @map: The map, not locked.
+ * @gfp: Allocation flags; made non-blocking unless they allow sleeping.
+ *
+ * Context: Where the kernel allows allocating with @gfp (gm_may_alloc()).
+ * Return: false if an allocation failed; the list stays marked low.
+ */
+bool gm_reserve_fill(struct gomap *map, gfp_t gfp)
+{
+	unsigned int need[GM_NR_POOLS], got[GM_NR_POOLS], id;
+	void *lists[GM_NR_POOLS];
+	unsigned long want, flags;
+	bool full = true;
+
+	if (!gfpflags_allow_blocking(gfp))
+		gfp = gm_gfp_atomic(gfp);
+	raw_spin_lock_irqsave(&map->lock, flags);
+	want = map->pool_want;
+	WRITE_ONCE(map->pool_want, 0);
+	for (id = 0; id < GM_NR_POOLS; id++) {
+		struct gm_pool *pool = &map->pools[id];
+
+		need[id] = want & BIT(id) ? pool->target - min(pool->nr, pool->target) : 0;
+	}
+	raw_spin_unlock_irqrestore(&map->lock, flags);
+
+	for (id = 0; id < GM_NR_POOLS; id++) {
+		lists[id] = pool_alloc(map, id, need[id], gfp, &got[id]);
+		full &= got[id] == need[id];
+	}
+
+	raw_spin_lock_irqsave(&map->lock, flags);
+	for (id = 0; id < GM_NR_POOLS; id++) {
+		while (lists[id]) {
+			void *obj = lists[id];
+
+			lists[id] = *(void **)obj;
+			gm_pool_put(map, id, obj);
+		}
+		if (got[id] < need[id])
+			WRITE_ONCE(map->pool_want, map->pool_want | BIT(id));
+	}
+	if (want)
+		map->stats.reserve_refills++;
+	raw_spin_unlock_irqrestore(&map->lock, flags);
+	return full;
+}
+
+/*
+ * gm_reserve_refill() - After an operation that left the reserve low or
+ * wanted a bucket array: refill here if the context may allocate, else
+ * wake the worker.
+ * @map: The map, not locked.
+ * @gfp: The operation's allocation flags.
+ */
+void gm_reserve_refill(struct gomap *map, gfp_t gfp)
+{
+	if (gm_may_alloc(map) && READ_ONCE(map->pool_want) &&
+	    gm_reserve_fill(map, gfp) && !READ_ONCE(map->grow_wanted))
+		return;
+	irq_work_queue(&map->kick);
+}
+
+/* The irq_work: any context may queue it; it queues the worker. */
+static void gm_kick_fn(struct irq_work *kick)
+{
+	struct gomap *map = container_of(kick, struct gomap, kick);
+
+	queue_work(system_unbound_wq, &map->work);
+}
+
+/* The worker, in process context: a deferred growth's array, then the reserve. */
+static void gm_worker(struct work_struct *work)
+{
+	struct gomap *map = container_of(work, struct gomap, work);
+
+	gm_grow_prepare(map);
+	if (READ_ONCE(map->pool_want))
+		gm_reserve_fill(map, GFP_KERNEL);
+}
+
+/* Give every object of list @id its place in one allocation (GOMAP_F_PREALLOC). */
+static int pool_prealloc(struct gomap *map, unsigned int id, unsigned long n, gfp_t gfp)
+{
+	struct gm_pool *pool = &map->pools[id];
+	unsigned long i;
+	size_t bytes;
+
+	if (check_mul_overflow(n, (size_t)pool->size, &bytes))
+		return -ENOMEM;
+	pool->arena = kvmalloc(bytes, gfp | __GFP_NOWARN);
+	if (!pool->arena)
+		return -ENOMEM;
+	for (i = n; i--; )
+		gm_pool_put(map, id, pool->arena + i * pool->size);
+	pool->target = n;
+	return 0;
+}
+
+/*
+ * A preallocated map's objects: a copy for each key and value stored out
+ * of line, and the overflow buckets max_entries entries need when every
+ * chain is packed (DOC: Preallocated maps): one for each GM_SLOTS entries.
+ */
+static int gm_reserve_prealloc(struct gomap *map, gfp_t gfp)
+{
+	unsigned long n = map->params.max_entries;
+	int ret;
+
+	ret = pool_prealloc(map, GM_POOL_OVF, DIV_ROUND_UP(n, GM_SLOTS), gfp);
+	if (!ret && map->value_indirect)
+		ret = pool_prealloc(map, GM_POOL_VALUE, n, gfp);
+	if (!ret && map->key_indirect)
+		ret = pool_prealloc(map, GM_POOL_KEY, n, gfp);
+	return ret;
+}
+
+/* An out-of-line copy of @len bytes, rounded so that copies packed in an arena stay aligned. */
+static unsigned int gm_blob_size(unsigned int len)
+{
+	return ALIGN(sizeof(struct gm_blob) + len, sizeof(void *));
+}
+
+/* Each list's object size and first target, from the map's shape. */
+static void gm_reserve_shape(struct gomap *map)
+{
+	struct gm_pool *pools = map->pools;
+	unsigned int c;
+
+	pools[GM_POOL_TABLE].size = sizeof(struct gomap_table) + map->bucket_size;
+	pools[GM_POOL_TABLE].target = 1;
+	pools[GM_POOL_OVF].size = sizeof(struct gm_ovf) + map->bucket_size;
+	pools[GM_POOL_OVF].target = GM_TARGET_OVF;
+	if (map->value_indirect) {
+		pools[GM_POOL_VALUE].size = gm_blob_size(map->params.value_size);
+		pools[GM_POOL_VALUE].target = GM_TARGET_COPIES;
+	}
+	if (map->key_indirect) {
+		pools[GM_POOL_KEY].size = gm_blob_size(map->params.key_size);
+		pools[GM_POOL_KEY].target = GM_TARGET_COPIES;
+	}
+	if (map->kind != GM_KEY_STR)
+		return;
+	/* Keys up to 40 bytes have a list from the start, longer ones on first use. */
+	for (c = 0; c < GM_STR_CLASSES; c++)
+		pools[GM_POOL_KEY + c].size = GM_STR_CLASS_MIN << c;
+	pools[GM_POOL_KEY].target = GM_TARGET_COPIES;
+	pools[GM_POOL_KEY + 1].target = GM_TARGET_COPIES;
+}
+
+/**
+ * gm_reserve_init() - Set up a new map's reserve and worker, and fill it.
+ * @map: The map, not yet visible to anyone; its lock initialised.
+ * @gfp: gomap_create()'s allocation flags.
+ *
+ * Return: 0 or -ENOMEM.  gm_reserve_free() undoes either.
+ */
+int gm_reserve_init(struct gomap *map, gfp_t gfp)
+{
+	unsigned int id;
+
+	init_irq_work(&map->kick, gm_kick_fn);
+	INIT_WORK(&map->work, gm_worker);
+	gm_reserve_shape(map);
+	if (map->prealloc) {
+		for (id = 0; id < GM_NR_POOLS; id++)
+			map->pools[id].target = 0;
+		return gm_reserve_prealloc(map, gfp);
+	}
+	for (id = 0; id < GM_NR_POOLS; id++)
+		if (map->pools[id].target)
+			map->pool_want |= BIT(id);
+	return gm_reserve_fill(map, gfp) ? 0 : -ENOMEM;
+}
+
+/*
+ * gm_reserve_free() - Free the reserve of a map being destroyed.
+ * @map: The map; its worker stopped.
+ */
+void gm_reserve_free(struct gomap *map)
+{
+	unsigned int id;
+
+	for (id = 0; id < GM_NR_POOLS; id++) {
+		struct gm_pool *pool = &map->pools[id];
+
+		if (pool->arena) {
+			kvfree(pool->arena);
+			continue;
+		}
+		while (pool->head) {
+			void *obj = pool->head;
+
+			pool->head = *(void **)obj;
+			kfree(obj);
+		}
+	}
+}
