@@ -200,10 +200,19 @@ static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *v
 	return 0;
 }
 
+/*
+ * Refills an assign may make for objects it found missing.  A refill puts
+ * what it allocated on the lists under the same lock hold as the attempt
+ * that follows, so no other caller can take it first; but that attempt
+ * may need more (an evacuation took the overflow buckets), and the bound
+ * keeps a run of such attempts short.
+ */
+#define GM_FILL_TRIES	4
+
 static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void *value,
 		     gomap_update_fn fn, void *arg, gfp_t gfp)
 {
-	bool retried = false;
+	unsigned int fills = 0;
 	struct gm_key key;
 	unsigned long flags;
 	int ret;
@@ -218,13 +227,10 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
 		ret = gm_assign_locked(map, &key, value, fn, arg, gfp, &flags);
 		if (ret == -EAGAIN)
 			continue;
-		if (ret != -ENOMEM || retried || map->fail_fired || !gm_may_alloc(map))
+		if (ret != -ENOMEM || fills == GM_FILL_TRIES || map->fail_fired ||
+		    !gm_may_alloc(map))
 			break;
-		/* Allocate what the reserve lacked, with the lock dropped; look again. */
-		retried = true;
-		gm_write_pause(map, flags);
-		gm_reserve_fill(map, gfp);
-		flags = gm_write_resume(map);
+		fills = gm_reserve_fill_locked(map, gfp, &flags) ? fills + 1 : GM_FILL_TRIES;
 	}
 	map->op_buckets += key.visited;
 	gm_write_unlock(map, flags);

@@ -327,9 +327,11 @@ void tbl_give_overflow(struct gomap *map, struct gomap_table *t, void *b);
 void tbl_link_overflow(struct gomap *map, struct gomap_table *t, void *last, void *ovf);
 
 /* gomap_reserve.c */
+
 void *gm_pool_take(struct gomap *map, unsigned int id);
 void gm_pool_put(struct gomap *map, unsigned int id, void *obj);
 bool gm_reserve_fill(struct gomap *map, gfp_t gfp);
+bool gm_reserve_fill_locked(struct gomap *map, gfp_t gfp, unsigned long *flags);
 void gm_reserve_refill(struct gomap *map, gfp_t gfp);
 int gm_reserve_init(struct gomap *map, gfp_t gfp);
 void gm_reserve_free(struct gomap *map);

@@ -98,6 +98,14 @@ void gm_pool_put(struct gomap *map, unsigned int id, void *obj)
 	map->stats.reserve_bytes += pool->size;
 }
 
+/* A refill of the reserve: planned and put under the lock, allocated without it. */
+struct gm_refill {
+	unsigned long want;		/* the lists it tops up, a bit each */
+	unsigned int need[GM_NR_POOLS];
+	unsigned int got[GM_NR_POOLS];
+	void *lists[GM_NR_POOLS];
+};
+
 /* Allocate @n objects for list @id, linked through their first word; sets *@got. */
 static void *pool_alloc(struct gomap *map, unsigned int id, unsigned int n, gfp_t gfp,
 			unsigned int *got)
@@ -116,50 +124,119 @@ static void *pool_alloc(struct gomap *map, unsigned int id, unsigned int n, gfp_
 }
 
 /*
+ * gm_refill_plan() - Decide what a refill allocates: every list marked
+ * low, up to its target.  The refill owns the marks from here on.
+ * @map: The map, locked.
+ * @r: The refill to plan.
+ */
+static void gm_refill_plan(struct gomap *map, struct gm_refill *r)
+	__must_hold(&map->lock)
+{
+	unsigned int id;
+
+	r->want = map->pool_want;
+	WRITE_ONCE(map->pool_want, 0);
+	for (id = 0; id < GM_NR_POOLS; id++) {
+		struct gm_pool *pool = &map->pools[id];
+
+		r->need[id] = r->want & BIT(id) ? pool->target - min(pool->nr, pool->target) : 0;
+	}
+}
+
+/*
+ * gm_refill_alloc() - Allocate what gm_refill_plan() decided.
+ * @map: The map, not locked.
+ * @r: The refill.
+ * @gfp: Allocation flags; made non-blocking unless they allow sleeping.
+ *
+ * Context: Where the kernel allows allocating with @gfp (gm_may_alloc()).
+ * Return: false if an allocation failed.
+ */
+static bool gm_refill_alloc(struct gomap *map, struct gm_refill *r, gfp_t gfp)
+{
+	bool full = true;
+	unsigned int id;
+
+	if (!gfpflags_allow_blocking(gfp))
+		gfp = gm_gfp_atomic(gfp);
+	for (id = 0; id < GM_NR_POOLS; id++) {
+		r->lists[id] = pool_alloc(map, id, r->need[id], gfp, &r->got[id]);
+		full &= r->got[id] == r->need[id];
+	}
+	return full;
+}
+
+/*
+ * gm_refill_put() - Put what gm_refill_alloc() got on the lists.  A list
+ * that got less than it needed stays marked low.
+ * @map: The map, locked.
+ * @r: The refill.
+ */
+static void gm_refill_put(struct gomap *map, struct gm_refill *r)
+	__must_hold(&map->lock)
+{
+	unsigned int id;
+
+	for (id = 0; id < GM_NR_POOLS; id++) {
+		while (r->lists[id]) {
+			void *obj = r->lists[id];
+
+			r->lists[id] = *(void **)obj;
+			gm_pool_put(map, id, obj);
+		}
+		if (r->got[id] < r->need[id])
+			WRITE_ONCE(map->pool_want, map->pool_want | BIT(id));
+	}
+	if (r->want)
+		map->stats.reserve_refills++;
+}
+
+/*
+ * gm_reserve_fill_locked() - Top up the lists marked low from inside an
+ * operation: allocate with the lock dropped, and put what was allocated on
+ * the lists once it is taken back, under the same hold as the operation's
+ * next attempt, so that no other caller takes it first.
+ * @map: The map, locked, inside a write section.
+ * @gfp: Allocation flags.
+ * @flags: The saved interrupt state of the lock hold.
+ *
+ * Context: Where the kernel allows allocating with @gfp (gm_may_alloc()).
+ * Return: false if an allocation failed.
+ */
+bool gm_reserve_fill_locked(struct gomap *map, gfp_t gfp, unsigned long *flags)
+	__must_hold(&map->lock)
+{
+	struct gm_refill r;
+	bool full;
+
+	gm_refill_plan(map, &r);
+	gm_write_pause(map, *flags);
+	full = gm_refill_alloc(map, &r, gfp);
+	*flags = gm_write_resume(map);
+	gm_refill_put(map, &r);
+	return full;
+}
+
+/*
  * gm_reserve_fill() - Top up the lists marked low, with the map lock dropped.
  * @map: The map, not locked.
- * @gfp: Allocation flags; made non-blocking unless they allow sleeping.
+ * @gfp: Allocation flags.
  *
  * Context: Where the kernel allows allocating with @gfp (gm_may_alloc()).
  * Return: false if an allocation failed; the list stays marked low.
  */
 bool gm_reserve_fill(struct gomap *map, gfp_t gfp)
 {
-	unsigned int need[GM_NR_POOLS], got[GM_NR_POOLS], id;
-	void *lists[GM_NR_POOLS];
-	unsigned long want, flags;
-	bool full = true;
+	struct gm_refill r;
+	unsigned long flags;
+	bool full;
 
-	if (!gfpflags_allow_blocking(gfp))
-		gfp = gm_gfp_atomic(gfp);
 	raw_spin_lock_irqsave(&map->lock, flags);
-	want = map->pool_want;
-	WRITE_ONCE(map->pool_want, 0);
-	for (id = 0; id < GM_NR_POOLS; id++) {
-		struct gm_pool *pool = &map->pools[id];
-
-		need[id] = want & BIT(id) ? pool->target - min(pool->nr, pool->target) : 0;
-	}
+	gm_refill_plan(map, &r);
 	raw_spin_unlock_irqrestore(&map->lock, flags);
-
-	for (id = 0; id < GM_NR_POOLS; id++) {
-		lists[id] = pool_alloc(map, id, need[id], gfp, &got[id]);
-		full &= got[id] == need[id];
-	}
-
+	full = gm_refill_alloc(map, &r, gfp);
 	raw_spin_lock_irqsave(&map->lock, flags);
-	for (id = 0; id < GM_NR_POOLS; id++) {
-		while (lists[id]) {
-			void *obj = lists[id];
-
-			lists[id] = *(void **)obj;
-			gm_pool_put(map, id, obj);
-		}
-		if (got[id] < need[id])
-			WRITE_ONCE(map->pool_want, map->pool_want | BIT(id));
-	}
-	if (want)
-		map->stats.reserve_refills++;
+	gm_refill_put(map, &r);
 	raw_spin_unlock_irqrestore(&map->lock, flags);
 	return full;
 }
@@ -259,11 +336,12 @@ static void gm_reserve_shape(struct gomap *map)
 	}
 	if (map->kind != GM_KEY_STR)
 		return;
-	/* Keys up to 40 bytes have a list from the start, longer ones on first use. */
-	for (c = 0; c < GM_STR_CLASSES; c++)
+	/* Keys up to 104 bytes have a list from the start, longer ones on first use. */
+	for (c = 0; c < GM_STR_CLASSES; c++) {
 		pools[GM_POOL_KEY + c].size = GM_STR_CLASS_MIN << c;
-	pools[GM_POOL_KEY].target = GM_TARGET_COPIES;
-	pools[GM_POOL_KEY + 1].target = GM_TARGET_COPIES;
+		if (pools[GM_POOL_KEY + c].size <= 128)
+			pools[GM_POOL_KEY + c].target = GM_TARGET_COPIES;
+	}
 }
 
 /**

@@ -215,9 +215,7 @@ int gomap_test_grow_step(struct gomap *map, gfp_t gfp)
 	if (map->old_table)
 		ret = gm_evacuate(map, map->evac_next) ?: 1;
 	if (ret < 0 && !map->fail_fired && gm_may_alloc(map)) {
-		gm_write_pause(map, flags);
-		gm_reserve_fill(map, gfp);
-		flags = gm_write_resume(map);
+		gm_reserve_fill_locked(map, gfp, &flags);
 		ret = map->old_table ? gm_evacuate(map, map->evac_next) ?: 1 : 1;
 	}
 	gm_write_unlock(map, flags);

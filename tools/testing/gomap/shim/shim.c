@@ -377,6 +377,22 @@ void shim_ctx_leave(int *counter, const char *what)
 /* ------------------------------------------------------------------------ */
 /* Spinlocks                                                                */
 
+void (*shim_lock_hook)(struct shim_spinlock *l);
+
+#ifndef SHIM_BENCH
+static void run_lock_hook(struct shim_spinlock *l)
+{
+	static __thread bool running;
+	void (*hook)(struct shim_spinlock *l) = shim_lock_hook;
+
+	if (!hook || running)
+		return;
+	running = true;
+	hook(l);
+	running = false;
+}
+#endif
+
 void shim_spin_lock(struct shim_spinlock *l, const char *file, int line)
 {
 	unsigned long me = shim_thread_id() + 1;
@@ -392,6 +408,7 @@ void shim_spin_lock(struct shim_spinlock *l, const char *file, int line)
 	if (l->init != 0x5ca1ab1e)
 		shim_bug("spin_lock on an uninitialised spinlock %p at %s:%d", (void *)l,
 			 file, line);
+	run_lock_hook(l);
 	pthread_mutex_lock(&l->mutex);
 #endif
 	__atomic_store_n(&l->owner, me, __ATOMIC_RELAXED);

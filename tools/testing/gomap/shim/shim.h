@@ -134,6 +134,12 @@ struct shim_spinlock {
 	const char *name;
 };
 void shim_spin_lock(struct shim_spinlock *l, const char *file, int line);
+/*
+ * Tests only: called, when set, as a thread is about to take a spinlock,
+ * with the lock still free; what it does under the lock happens "on
+ * another CPU" that won the race for it.  Not called again while it runs.
+ */
+extern void (*shim_lock_hook)(struct shim_spinlock *l);
 int shim_spin_trylock(struct shim_spinlock *l);
 void shim_spin_unlock(struct shim_spinlock *l, const char *file, int line);
 bool shim_spin_held_by_me(const struct shim_spinlock *l);

@@ -1597,6 +1597,64 @@ TEST(hardirq_assign_fails_only_on_an_empty_reserve)
 	gomap_destroy(map);
 }
 
+/* The map racing_hardirq_writer() robs, what it took, and how often it ran. */
+static struct gomap *race_map;
+static void *race_loot;
+static unsigned int race_runs;
+
+/*
+ * A hardirq writer on another CPU that takes the map lock just before this
+ * thread does and takes every out-of-line value object of the reserve, as
+ * a burst of inserts would.
+ */
+static void racing_hardirq_writer(struct shim_spinlock *l)
+{
+	unsigned long flags;
+	void *obj;
+
+	if (l != (struct shim_spinlock *)&race_map->lock)
+		return;
+	race_runs++;
+	shim_irq_enter();
+	raw_spin_lock_irqsave(&race_map->lock, flags);
+	while ((obj = gm_pool_take(race_map, GM_POOL_VALUE))) {
+		*(void **)obj = race_loot;
+		race_loot = obj;
+	}
+	raw_spin_unlock_irqrestore(&race_map->lock, flags);
+	shim_irq_exit();
+}
+
+/*
+ * An assign that may sleep never fails for want of reserve objects: what
+ * it allocates with the lock dropped goes on the lists under the same lock
+ * hold as its next attempt, so hardirq writers that win the lock between
+ * the two cannot take it first.
+ */
+TEST(blocking_assign_keeps_its_refill_from_racing_hardirq_writers)
+{
+	struct gomap *map = tmap_new(8, 200, 0, 0);	/* values out of line */
+	u8 value[200] = { 0 };
+	u64 key = 1;
+
+	race_map = map;
+	race_loot = NULL;
+	race_runs = 0;
+	shim_lock_hook = racing_hardirq_writer;
+	EXPECT_EQ(gomap_assign(map, &key, value, GFP_KERNEL), 0);
+	shim_lock_hook = NULL;
+	EXPECT_GE(race_runs, 2);	/* before the assign, and before its retry */
+	EXPECT_EQ(gomap_lookup(map, &key, NULL), 0);
+	EXPECT_EQ(gomap_test_check(map), 0);
+	while (race_loot) {
+		void *next = *(void **)race_loot;
+
+		kfree(race_loot);
+		race_loot = next;
+	}
+	shim_run_work();
+}
+
 /*
  * In NMI context (the shim's, which may interrupt this thread's own
  * writer): lookups never wait and give -EBUSY if they would; writers and
