@@ -201,13 +201,23 @@ static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *v
 }
 
 /*
- * Refills an assign may make for objects it found missing.  A refill puts
- * what it allocated on the lists under the same lock hold as the attempt
- * that follows, so no other caller can take it first; but that attempt
- * may need more (an evacuation took the overflow buckets), and the bound
- * keeps a run of such attempts short.
+ * Refills an assign that may not sleep makes for objects it found missing.
+ * A refill puts what it allocated on the lists under the same lock hold
+ * as the attempt that follows, so no other caller can take it first; but
+ * while the lock was dropped other writers may have changed the map (a
+ * clear, a growth) so that the attempt needs other objects.  A caller that
+ * may sleep refills until it succeeds or an allocation fails; one that may
+ * not gives up after this many.
  */
 #define GM_FILL_TRIES	4
+
+/* Should an assign that found the reserve lacking refill it and try again? */
+static bool gm_assign_may_refill(struct gomap *map, gfp_t gfp, unsigned int fills)
+{
+	if (map->fail_fired || !map->op_may_alloc)
+		return false;
+	return gfpflags_allow_blocking(gfp) || fills < GM_FILL_TRIES;
+}
 
 static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void *value,
 		     gomap_update_fn fn, void *arg, gfp_t gfp)
@@ -221,16 +231,15 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
 		return -EBUSY;
 	might_alloc(gfp);
 	gm_key_init(map, &key, kptr, len);
-	flags = gm_lock(map);	/* the write section begins at the first change */
+	flags = gm_lock_op(map);	/* the write section begins at the first change */
 	map->stats.assigns++;
 	for (;;) {
 		ret = gm_assign_locked(map, &key, value, fn, arg, gfp, &flags);
 		if (ret == -EAGAIN)
 			continue;
-		if (ret != -ENOMEM || fills == GM_FILL_TRIES || map->fail_fired ||
-		    !gm_may_alloc(map))
+		if (ret != -ENOMEM || !gm_assign_may_refill(map, gfp, fills++) ||
+		    !gm_reserve_fill_locked(map, gfp, &flags))
 			break;
-		fills = gm_reserve_fill_locked(map, gfp, &flags) ? fills + 1 : GM_FILL_TRIES;
 	}
 	map->op_buckets += key.visited;
 	gm_write_unlock(map, flags);

@@ -354,7 +354,7 @@ int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags)
 		map->stats.failed_grows++;
 		return -ENOMEM;
 	}
-	if (!t && !map->op_grow_tried && gm_may_alloc(map) && (blocking || !map->grow_wanted)) {
+	if (!t && !map->op_grow_tried && map->op_may_alloc && (blocking || !map->grow_wanted)) {
 		map->op_grow_tried = true;
 		gm_write_pause(map, *flags);
 		t = tbl_alloc(map, shift, array_gfp, false);

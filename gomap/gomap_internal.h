@@ -181,6 +181,7 @@ struct gomap {
 	unsigned int op_buckets;
 	size_t op_bytes;
 	bool op_grow_tried;		/* the operation dropped the lock to allocate an array */
+	bool op_may_alloc;		/* the operation's context may allocate: gm_lock_op() */
 
 	struct gomap_stats stats;	/* counters and maxima; the rest filled on read */
 	size_t bytes;
@@ -221,6 +222,7 @@ static inline void gm_op_begin(struct gomap *map)
 	map->op_buckets = 0;
 	map->op_bytes = 0;
 	map->op_grow_tried = false;
+	map->op_may_alloc = false;
 	map->fail_fired = false;
 }
 
@@ -240,6 +242,21 @@ static inline unsigned long gm_lock(struct gomap *map)
 
 	raw_spin_lock_irqsave(&map->lock, flags);
 	gm_op_begin(map);
+	return flags;
+}
+
+/*
+ * The lock, for an operation that may allocate with it dropped.  Whether
+ * its context may is asked before the lock is taken: under the raw lock
+ * preemptible() is false, and on PREEMPT_RT every answer would be no.
+ */
+static inline unsigned long gm_lock_op(struct gomap *map)
+	__acquires(&map->lock)
+{
+	bool may_alloc = gm_may_alloc(map);
+	unsigned long flags = gm_lock(map);
+
+	map->op_may_alloc = may_alloc;
 	return flags;
 }
 

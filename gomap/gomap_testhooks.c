@@ -211,10 +211,11 @@ int gomap_test_grow_step(struct gomap *map, gfp_t gfp)
 	unsigned long flags;
 	int ret = 0;
 
-	flags = gm_write_lock(map);
+	flags = gm_lock_op(map);
+	gm_write_begin(map);
 	if (map->old_table)
 		ret = gm_evacuate(map, map->evac_next) ?: 1;
-	if (ret < 0 && !map->fail_fired && gm_may_alloc(map)) {
+	if (ret < 0 && !map->fail_fired && map->op_may_alloc) {
 		gm_reserve_fill_locked(map, gfp, &flags);
 		ret = map->old_table ? gm_evacuate(map, map->evac_next) ?: 1 : 1;
 	}

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make check`: unit tests, the thread tests in the stress build, then the
-# fuzzer for FUZZ_TIME seconds.  The last line is "N passed, N failed" over
-# the unit tests (a binary that dies before its summary counts one failure);
+# `make check`: unit tests, again under PREEMPT_RT's rules, the thread
+# tests in the stress build, then the fuzzer for FUZZ_TIME seconds.  The
+# last line is "N passed, N failed" over the unit tests (a binary that dies
+# before its summary counts one failure);
 # the exit status is non-zero if anything failed, fuzzing included.
 #   check.sh BUILD_DIR FUZZ_TIME [test args...]
 set -u
@@ -31,6 +32,8 @@ run_tests() {	# LOG BINARY ARGS...
 
 echo "# unit tests (ASan+UBSan)"
 run_tests "$o/test.log" "$o/test_gomap" "$@"
+echo "# unit tests under PREEMPT_RT's rules"
+run_tests "$o/rt.log" "$o/test_gomap_rt" "$@"
 echo "# thread tests, stress build (lockless readers stall after loads)"
 run_tests "$o/stress.log" "$o/test_gomap_stress" -t threads "$@"
 

@@ -13,5 +13,9 @@
 #endif
 #define CONFIG_NR_CPUS 64
 #define CONFIG_PAGE_SHIFT 12
+/* The RT build of the unit tests (make check's third run) follows PREEMPT_RT's rules. */
+#ifdef SHIM_PREEMPT_RT
+#define CONFIG_PREEMPT_RT 1
+#endif
 
 #endif
