@@ -8,8 +8,10 @@
 #   4. sparse, example module     static checks against the debug kernel
 #   5. dkms-check                 DKMS build against Debian's linux-headers-amd64
 #   6. tools/testing/gomap        userspace harness, if present
-#   7. run-vm.sh check            debug kernel + modules + KUnit in QEMU
-#   8. verdict.py                 KTAP, guest TAP and console splats
+#   7. run-vm.sh check            debug kernel + modules + KUnit + gomap_stress.ko in QEMU
+#   8. run-vm.sh check, rt        Debian's stock PREEMPT_RT kernel: gomap_stress.ko and
+#                                 the guest tests, no KUnit
+#   9. verdict.py                 KTAP, stress and guest TAP, console splats, both runs
 #
 # Every stage runs even when an earlier one failed; the last line is the
 # verdict's "N passed, N failed", which also counts the failed stages.
@@ -21,7 +23,7 @@ t0=$(date +%s)
 n=0
 stage() {
 	n=$((n + 1))
-	printf '\n===== [%d/8] %s (at %ds) =====\n' $n "$*" $(( $(date +%s) - t0 ))
+	printf '\n===== [%d/9] %s (at %ds) =====\n' $n "$*" $(( $(date +%s) - t0 ))
 }
 failed=()
 
@@ -59,8 +61,16 @@ fi
 stage "QEMU: KUnit and guest tests on the debug kernel"
 export GOMAP_VM_DIR=$GOMAP_TOP/build/vm-check
 rc=0
-scripts/run-vm.sh check || rc=$?
+# The stress module's smaller run: KASAN and lockdep under TCG are slow.
+scripts/run-vm.sh check gomap_stress.entries=65536 gomap_stress.seconds=2 || rc=$?
 [ $rc -eq 0 ] || failed+=(--fail "run-vm.sh check exited with status $rc")
+
+stage "QEMU: gomap_stress.ko and guest tests on Debian's PREEMPT_RT kernel"
+rtvm=$GOMAP_TOP/build/vm-check-rt
+rc=0
+GOMAP_KERNEL=rt GOMAP_MODSRC=$(rt_src) GOMAP_VM_DIR=$rtvm GOMAP_VM_TIMEOUT=900 \
+	scripts/run-vm.sh check || rc=$?
+[ $rc -eq 0 ] || failed+=(--fail "run-vm.sh check on the rt kernel exited with status $rc")
 
 stage "verdict"
 # The suites the VM must report: every .name of a struct kunit_suite.
@@ -73,5 +83,5 @@ suites=$(awk '/struct kunit_suite [A-Za-z0-9_]+ *= *\{/ { s = 1 }
 [ -n "$suites" ] || failed+=(--fail "no KUnit suites found in gomap/gomap_kunit*.c")
 echo "expected KUnit suites: ${suites//$'\n'/ }"
 # shellcheck disable=SC2086  # one argument per suite name
-exec scripts/verdict.py "${failed[@]}" "$GOMAP_VM_DIR/console.log" \
-	"$GOMAP_VM_DIR/results.txt" $suites
+exec scripts/verdict.py "${failed[@]}" --also "$rtvm/console.log" "$rtvm/results.txt" \
+	"$GOMAP_VM_DIR/console.log" "$GOMAP_VM_DIR/results.txt" $suites

@@ -10,6 +10,7 @@
 #   ### gomap-kunit SUITE           then that suite's debugfs KTAP results
 #   ### gomap-guest NAME            then the TAP output of scripts/guest/NAME
 #   ### gomap-guest-exit NAME RC
+#   ### gomap-stress MODULE         then gomap_stress.ko's TAP lines and summary
 #   ### gomap-rmmod MODULE RC
 #   ### gomap-end                   everything ran; its absence means a crash
 # The console (ttyS0) carries the kernel log, which verdict.py scans for splats.
@@ -52,6 +53,27 @@ load() {
 
 KMEMLEAK=/sys/kernel/debug/kmemleak
 
+# stress: insmod gomap_stress.ko (it runs its cases in module init) with the
+# gomap_stress.PARAM=VALUE words of the kernel command line, then copy its
+# lines from the kernel log to fd 3 as the section "### gomap-stress".
+stress() {
+	[ -f /gomap/gomap_stress.ko ] || return 0
+	params=
+	for arg in $cmdline; do
+		case "$arg" in
+		gomap_stress.*=*) params="$params ${arg#gomap_stress.}" ;;
+		esac
+	done
+	say "insmod gomap_stress.ko$params"
+	# shellcheck disable=SC2086  # one word per parameter
+	insmod /gomap/gomap_stress.ko $params
+	echo "### gomap-insmod gomap_stress.ko $?" >&3
+	echo "### gomap-stress gomap_stress.ko" >&3
+	dmesg | sed -n 's/^.*gomap_stress: //p' >&3
+	rmmod gomap_stress
+	echo "### gomap-rmmod gomap_stress.ko $?" >&3
+}
+
 # Two scans: the first records each object's checksum, the second reports
 # objects that stayed unreferenced and unchanged and are older than 5 s.
 kmemleak_scan() {
@@ -74,6 +96,7 @@ check() {
 	say "kmemleak baseline jiffies ${j:-0}"
 
 	for m in gomap gomap_kunit; do
+		[ -f "/gomap/$m.ko" ] || continue
 		load $m
 		echo "### gomap-insmod $m.ko $?" >&3
 	done
@@ -85,6 +108,8 @@ check() {
 		echo "### gomap-kunit $suite" >&3
 		cat "$d/results" >&3
 	done
+
+	stress
 
 	for t in /gomap/guest/test-*.sh; do
 		[ -f "$t" ] || continue

@@ -27,6 +27,21 @@ kernel_dir() {
 	echo "$GOMAP_CACHE/kernel-$1-$key"
 }
 
+# rt_src: copy the module sources (Kbuild, Makefile, gomap/, bench/; no
+# build products) to build/rt-src and print that path: modules built there
+# against the PREEMPT_RT headers leave the tree's own objects, built for the
+# debug kernel, as they are.
+rt_src() {
+	local dst=$GOMAP_TOP/build/rt-src
+
+	mkdir -p "$dst"
+	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --include='/Kbuild' --include='/Makefile' \
+		--include='/gomap/***' --include='/bench/***' --exclude='*' \
+		"$GOMAP_TOP/" "$dst/" >&2 || die "cannot copy the sources to $dst"
+	echo "$dst"
+}
+
 # apt_install_missing PACKAGE...: install the Debian packages that are not
 # installed yet; does nothing (and touches no network) when all are there.
 apt_install_missing() {

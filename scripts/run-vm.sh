@@ -3,13 +3,15 @@
 # run-vm.sh MODE [KERNEL-ARG...]: build what is missing and boot the test VM.
 #
 #   check   insmod gomap.ko + gomap_kunit.ko, dump the KUnit results, run
-#           scripts/guest/test-*.sh, kmemleak scan, power off (under timeout)
+#           gomap_stress.ko and scripts/guest/test-*.sh, kmemleak scan, power
+#           off (under timeout); on the rt kernel, without KUnit
 #   demo    insmod gomap.ko, run scripts/guest/demo.sh, power off
 #   bench   insmod gomap.ko, run scripts/guest/bench.sh (loads gomap_bench.ko), power off
 #   shell   insmod gomap.ko, interactive shell on this terminal (Ctrl-A X quits)
 #
 # Extra arguments are appended to the kernel command line.  Environment:
-#   GOMAP_KERNEL      scripts/NAME.config to boot (default debug)
+#   GOMAP_KERNEL      scripts/NAME.config to boot (default debug), or rt:
+#                     Debian's stock PREEMPT_RT kernel (scripts/rt-kernel.sh)
 #   GOMAP_VM_TIMEOUT  seconds before a non-interactive run is killed (1800)
 #   GOMAP_VM_SMP, GOMAP_VM_MEM   vCPUs (4) and memory (2G; each kmemleak scan
 #                     takes time in proportion to it)
@@ -38,15 +40,25 @@ mkdir -p "$vmdir"
 rm -f "$console" "$results" "$vmdir/qemu.log"
 
 "$GOMAP_TOP/scripts/install-deps.sh"
-kdir=$("$GOMAP_TOP/scripts/build-kernel.sh" "${GOMAP_KERNEL:-debug}")
+kernel=${GOMAP_KERNEL:-debug}
+if [ "$kernel" = rt ]; then
+	{ read -r image; read -r kdir; } < <("$GOMAP_TOP/scripts/rt-kernel.sh")
+else
+	kdir=$("$GOMAP_TOP/scripts/build-kernel.sh" "$kernel")
+	image=$kdir/arch/x86/boot/bzImage
+fi
 modsrc=${GOMAP_MODSRC:-$GOMAP_TOP}
 
-# bench also builds the benchmark module (Kbuild: GOMAP_BENCH).
+# bench also builds the benchmark module (Kbuild: GOMAP_BENCH), check the
+# stress module (GOMAP_STRESS).
 [ "$mode" = bench ] && export GOMAP_BENCH=1
-log "building modules in $modsrc"
+[ "$mode" = check ] && export GOMAP_STRESS=1
+log "building modules in $modsrc against $kdir"
 make -s -C "$modsrc" KDIR="$kdir" >&2
 mods=("$modsrc/gomap.ko")
-[ "$mode" = check ] && mods+=("$modsrc/gomap_kunit.ko")
+# Debian's RT kernel has no KUnit.
+[ "$mode" = check ] && [ "$kernel" != rt ] && mods+=("$modsrc/gomap_kunit.ko")
+[ "$mode" = check ] && mods+=("$modsrc/gomap_stress.ko")
 [ "$mode" = bench ] && mods+=("$modsrc/gomap_bench.ko")
 for ko in "${mods[@]}"; do
 	[ -f "$ko" ] || die "$ko was not built"
@@ -59,7 +71,7 @@ done
 append="console=ttyS0 printk.time=1 panic=-1 oops=panic gomap.mode=$mode $*"
 qemu=(qemu-system-x86_64 -machine pc -smp "${GOMAP_VM_SMP:-4}"
       -m "${GOMAP_VM_MEM:-2G}" -no-reboot -nographic
-      -kernel "$kdir/arch/x86/boot/bzImage" -initrd "$vmdir/initramfs.cpio.gz"
+      -kernel "$image" -initrd "$vmdir/initramfs.cpio.gz"
       -append "$append")
 # qboot skips SeaBIOS's slow device probing: boot starts in well under a second.
 qboot=/usr/share/qemu/qboot.rom

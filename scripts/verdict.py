@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""verdict.py [--fail WHAT]... CONSOLE_LOG RESULTS_FILE EXPECTED_SUITE...
+"""verdict.py [--fail WHAT]... [--also CONSOLE RESULTS]... CONSOLE_LOG RESULTS_FILE EXPECTED_SUITE...
 
 Judge a check-mode VM run (scripts/run-vm.sh check).
 
@@ -17,7 +17,12 @@ The console log is also scanned for kernel splats and kmemleak reports.
 The last line printed is "N passed, N failed" (", N skipped" if any); the
 exit status is 1 if anything failed or is missing.  Each --fail WHAT (from
 scripts/check.sh: a stage that failed before the VM ran) counts as one more
-failure, so that last line covers the whole check.
+failure, so that last line covers the whole check.  Each --also CONSOLE
+RESULTS judges one more VM run the same way (the boot of Debian's
+PREEMPT_RT kernel: no KUnit suites expected there) into the same count.
+
+A "### gomap-stress" section holds gomap_stress.ko's TAP lines and its own
+"N passed, N failed" line, which must be there and agree with the lines.
 """
 
 import os
@@ -71,7 +76,7 @@ def read_lines(path):
 def split_results(lines):
     """Split the results file into its sections."""
     res = {'insmod': [], 'rmmod': [], 'kunit': {}, 'guest': {},
-           'guest_rc': {}, 'end': False}
+           'guest_rc': {}, 'stress': {}, 'end': False}
     cur = None
     for ln in lines:
         m = MARKER.match(ln)
@@ -87,6 +92,8 @@ def split_results(lines):
             cur = res['kunit'].setdefault(name, [])
         elif kind == 'guest':
             cur = res['guest'].setdefault(name, [])
+        elif kind == 'stress':
+            cur = res['stress'].setdefault(name, [])
         elif kind == 'guest-exit':
             res['guest_rc'][name] = int(rc) if rc is not None else -1
         elif kind == 'end':
@@ -263,17 +270,35 @@ def judge_guest(t, res):
             t.fail(f'guest test {name}: exit status {rc} without a "not ok"')
 
 
-def main():
-    t = Tally()
-    args = sys.argv[1:]
-    while len(args) >= 2 and args[0] == '--fail':
-        t.fail(args[1])
-        args = args[2:]
-    if len(args) < 2:
-        sys.exit(__doc__)
-    console_path, results_path, expected = args[0], args[1], args[2:]
-    kunit_py = os.path.join(ksrc(), 'tools/testing/kunit/kunit.py')
+STRESS_SUMMARY = re.compile(r'^(\d+) passed, (\d+) failed$')
 
+
+def judge_stress(t, res):
+    for name, out in sorted(res['stress'].items()):
+        print(f'=== stress module {name}')
+        ok = bad = 0
+        summary = None
+        for ln in out:
+            print('    ' + ln)
+            m = TAP.match(ln)
+            if m:
+                ok += m.group(1) == 'ok'
+                bad += m.group(1) == 'not ok'
+            m = STRESS_SUMMARY.match(ln)
+            if m:
+                summary = (int(m.group(1)), int(m.group(2)))
+        t.passed += ok
+        if bad:
+            t.fail(f'{name}: {bad} case(s) failed', bad)
+        if summary is None:
+            t.fail(f'{name}: no "N passed, N failed" line: it crashed or hung')
+        elif summary != (ok, bad):
+            t.fail(f'{name}: its summary {summary} disagrees with its {ok} ok '
+                   f'and {bad} not ok lines')
+
+
+def judge_run(t, kunit_py, console_path, results_path, expected):
+    """One VM run: modules, KUnit, the stress module, guest tests, splats."""
     console = read_lines(console_path)
     if console is None:
         t.fail(f'no console log {console_path}')
@@ -283,13 +308,14 @@ def main():
     res = split_results(results or [])
 
     if not res['insmod']:
-        t.fail('no module was loaded')
+        t.fail(f'no module was loaded ({results_path})')
     for kind in ('insmod', 'rmmod'):
         for mod, rc in res[kind]:
             if rc != 0:
                 t.fail(f'{kind} {mod} failed ({rc})')
 
     judge_kunit(t, kunit_py, res, console or [], expected)
+    judge_stress(t, res)
     judge_guest(t, res)
 
     if not res['end']:
@@ -301,7 +327,31 @@ def main():
         t.fail('the VM stopped before the kmemleak report was complete')
     splats = find_splats(console or [])
     if splats:
-        t.fail(f'{splats} kernel splat(s) in the console log', splats)
+        t.fail(f'{splats} kernel splat(s) in {console_path}', splats)
+
+
+def main():
+    t = Tally()
+    args = sys.argv[1:]
+    also = []
+    while len(args) >= 2 and args[0] in ('--fail', '--also'):
+        if args[0] == '--fail':
+            t.fail(args[1])
+            args = args[2:]
+        elif len(args) >= 3:
+            also.append((args[1], args[2]))
+            args = args[3:]
+        else:
+            sys.exit(__doc__)
+    if len(args) < 2:
+        sys.exit(__doc__)
+    console_path, results_path, expected = args[0], args[1], args[2:]
+    kunit_py = os.path.join(ksrc(), 'tools/testing/kunit/kunit.py')
+
+    judge_run(t, kunit_py, console_path, results_path, expected)
+    for con, resf in also:
+        print(f'===== the run of {con}')
+        judge_run(t, kunit_py, con, resf, [])
 
     for p in t.problems:
         print('FAIL: ' + p)
