@@ -109,7 +109,7 @@ static void gm_set_value(struct gomap *map, struct gm_pos *pos, const void *valu
 	void *v = slot_value(pos->t, pos);
 	size_t size = map->params.value_size;
 
-	map->op_bytes += size;
+	map->op.bytes += size;
 	if (found && !fn && value && gm_store_word(map, v, value))
 		return;
 	gm_write_begin(map);
@@ -214,7 +214,7 @@ static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *v
 /* Should an assign that found the reserve lacking refill it and try again? */
 static bool gm_assign_may_refill(struct gomap *map, gfp_t gfp, unsigned int fills)
 {
-	if (map->fail_fired || !map->op_may_alloc)
+	if (map->op.fail_fired || !map->op.may_alloc)
 		return false;
 	return gfpflags_allow_blocking(gfp) || fills < GM_FILL_TRIES;
 }
@@ -241,7 +241,7 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
 		    !gm_reserve_fill_locked(map, gfp, &flags))
 			break;
 	}
-	map->op_buckets += key.visited;
+	map->op.buckets += key.visited;
 	gm_write_unlock(map, flags);
 	gm_reserve_after(map, gfp);
 	return ret;
@@ -427,7 +427,7 @@ static int gm_delete(struct gomap *map, const void *kptr, size_t len)
 	gm_delete_slot(map, t, head, &pos);
 	ret = 0;
 out:
-	map->op_buckets += key.visited;
+	map->op.buckets += key.visited;
 	gm_write_unlock(map, flags);
 	gm_reserve_kick(map);	/* a delete allocates nothing itself */
 	return ret;

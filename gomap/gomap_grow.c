@@ -53,8 +53,8 @@ struct gm_dst {
 static void dst_init(struct gomap *map, struct gm_dst *d, void *b)
 {
 	memset(b, 0, map->table->bucket_size);
-	map->op_bytes += map->table->bucket_size;
-	map->op_buckets++;
+	map->op.bytes += map->table->bucket_size;
+	map->op.buckets++;
 	d->b = b;
 	d->i = 0;
 }
@@ -153,7 +153,7 @@ static __always_inline void evac_move(struct gomap *map, struct gm_dst *d,
 		tbl_link_overflow(map, t, d->b, next);
 		d->b = next;
 		d->i = 0;
-		map->op_buckets++;
+		map->op.buckets++;
 	}
 	bkt_tophash(d->b)[d->i] = bkt_tophash(b)[i];
 	if (ks && vs) {	/* gm_set_shape()'s layout, known at compile time */
@@ -167,7 +167,7 @@ static __always_inline void evac_move(struct gomap *map, struct gm_dst *d,
 		gm_memcpy(bkt_key(t, d->b, d->i), bkt_key(old, b, i), ks);
 		gm_memcpy(bkt_value(t, d->b, d->i), bkt_value(old, b, i), vs);
 	}
-	map->op_bytes += ks + vs;
+	map->op.bytes += ks + vs;
 	d->i++;
 }
 
@@ -190,7 +190,7 @@ static __always_inline void evac_chain(struct gomap *map, struct gomap_table *ol
 	for (b = ob; b; b = bkt_overflow(old, b)) {
 		u8 *top = bkt_tophash(b);
 
-		map->op_buckets++;
+		map->op.buckets++;
 		for (i = 0; i < GM_SLOTS; i++) {
 			bool y = false;
 
@@ -269,7 +269,7 @@ int gm_evacuate(struct gomap *map, unsigned long oldi)
 	else
 		evac_chain(map, old, ob, dst, &sp, newbit, ybits, nybits, false, 0);
 	WARN_ON_ONCE(sp.list);
-	map->op_evacuated++;
+	map->op.evacuated++;
 advance:
 	if (oldi == map->evac_next)
 		gm_advance_mark(map);
@@ -284,9 +284,9 @@ advance:
  */
 void gm_grow_work(struct gomap *map, u64 hash)
 {
-	if (map->op_evacuated < GM_EVAC_PER_OP)
+	if (map->op.evacuated < GM_EVAC_PER_OP)
 		gm_evacuate(map, hash & tbl_mask(map->old_table));
-	if (map->old_table && map->op_evacuated < GM_EVAC_PER_OP)
+	if (map->old_table && map->op.evacuated < GM_EVAC_PER_OP)
 		gm_evacuate(map, map->evac_next);
 }
 
@@ -354,11 +354,13 @@ int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags)
 		map->stats.failed_grows++;
 		return -ENOMEM;
 	}
-	if (!t && !map->op_grow_tried && map->op_may_alloc && (blocking || !map->grow_wanted)) {
-		map->op_grow_tried = true;
-		gm_write_pause(map, *flags);
+	if (!t && !map->op.grow_tried && map->op.may_alloc && (blocking || !map->grow_wanted)) {
+		struct gm_op op;
+
+		map->op.grow_tried = true;
+		gm_write_pause(map, *flags, &op);
 		t = tbl_alloc(map, shift, array_gfp, false);
-		*flags = gm_write_resume(map);
+		*flags = gm_write_resume(map, &op);
 		if (t) {
 			tbl_put(map->ready_table);
 			map->ready_table = t;

@@ -16,6 +16,7 @@
 #include <linux/refcount.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/workqueue.h>
 
 #include "gomap.h"
@@ -123,6 +124,20 @@ struct gm_pool {
 };
 
 /*
+ * What the operation holding the map lock has done and may do: reset when
+ * it takes the lock, and kept aside while it drops the lock in the middle
+ * (gm_write_pause()), when other operations take it.
+ */
+struct gm_op {
+	unsigned int evacuated;		/* old buckets evacuated */
+	unsigned int buckets;		/* buckets read or written */
+	size_t bytes;			/* bytes zeroed or copied */
+	bool grow_tried;		/* it dropped the lock to allocate an array */
+	bool may_alloc;			/* its context may allocate: gm_lock_op() */
+	bool fail_fired;		/* an allocation was made to fail on purpose */
+};
+
+/*
  * struct gomap - The map header: Go's hmap.  Writers hold @lock, which
  * stands in for Go's hashWriting flag; lookups take no lock and validate
  * what they read with @seq, under RCU (see DOC: Lockless lookups).  The
@@ -176,18 +191,12 @@ struct gomap {
 	struct irq_work kick;
 	struct work_struct work;
 
-	/* Per-operation work accounting, reset at each operation. */
-	unsigned int op_evacuated;
-	unsigned int op_buckets;
-	size_t op_bytes;
-	bool op_grow_tried;		/* the operation dropped the lock to allocate an array */
-	bool op_may_alloc;		/* the operation's context may allocate: gm_lock_op() */
+	struct gm_op op;	/* the lock holder's operation */
 
 	struct gomap_stats stats;	/* counters and maxima; the rest filled on read */
 	size_t bytes;
 
 	unsigned int fail_nth;		/* test hook: fail the nth allocation from now */
-	bool fail_fired;		/* the hook failed an allocation in this operation */
 };
 
 /* The gfp of an allocation that must not sleep: never sleeps, never warns. */
@@ -218,21 +227,16 @@ static inline bool gm_may_alloc(const struct gomap *map)
 
 static inline void gm_op_begin(struct gomap *map)
 {
-	map->op_evacuated = 0;
-	map->op_buckets = 0;
-	map->op_bytes = 0;
-	map->op_grow_tried = false;
-	map->op_may_alloc = false;
-	map->fail_fired = false;
+	memset(&map->op, 0, sizeof(map->op));
 }
 
 static inline void gm_op_end(struct gomap *map)
 {
 	struct gomap_stats *st = &map->stats;
 
-	st->max_evacuated_per_op = max(st->max_evacuated_per_op, map->op_evacuated);
-	st->max_buckets_per_op = max(st->max_buckets_per_op, map->op_buckets);
-	st->max_bytes_moved_per_op = max(st->max_bytes_moved_per_op, map->op_bytes);
+	st->max_evacuated_per_op = max(st->max_evacuated_per_op, map->op.evacuated);
+	st->max_buckets_per_op = max(st->max_buckets_per_op, map->op.buckets);
+	st->max_bytes_moved_per_op = max(st->max_bytes_moved_per_op, map->op.bytes);
 }
 
 static inline unsigned long gm_lock(struct gomap *map)
@@ -256,7 +260,7 @@ static inline unsigned long gm_lock_op(struct gomap *map)
 	bool may_alloc = gm_may_alloc(map);
 	unsigned long flags = gm_lock(map);
 
-	map->op_may_alloc = may_alloc;
+	map->op.may_alloc = may_alloc;
 	return flags;
 }
 
@@ -308,20 +312,27 @@ static inline void gm_write_unlock(struct gomap *map, unsigned long flags)
 	gm_unlock(map, flags);
 }
 
-/* Drop the map lock from inside a write section (to sleep), and take it back. */
-static inline void gm_write_pause(struct gomap *map, unsigned long flags)
+/*
+ * Drop the map lock from inside a write section (to allocate), and take it
+ * back.  Other operations may take the lock meanwhile: @op keeps this
+ * one's accounting and limits (the evacuation bound included) for the
+ * resume.
+ */
+static inline void gm_write_pause(struct gomap *map, unsigned long flags, struct gm_op *op)
 	__releases(&map->lock)
 {
 	gm_write_end(map);
+	*op = map->op;
 	raw_spin_unlock_irqrestore(&map->lock, flags);
 }
 
-static inline unsigned long gm_write_resume(struct gomap *map)
+static inline unsigned long gm_write_resume(struct gomap *map, const struct gm_op *op)
 	__acquires(&map->lock)
 {
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&map->lock, flags);
+	map->op = *op;
 	gm_write_begin(map);
 	return flags;
 }

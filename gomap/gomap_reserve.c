@@ -207,12 +207,13 @@ bool gm_reserve_fill_locked(struct gomap *map, gfp_t gfp, unsigned long *flags)
 	__must_hold(&map->lock)
 {
 	struct gm_refill r;
+	struct gm_op op;
 	bool full;
 
 	gm_refill_plan(map, &r);
-	gm_write_pause(map, *flags);
+	gm_write_pause(map, *flags, &op);
 	full = gm_refill_alloc(map, &r, gfp);
-	*flags = gm_write_resume(map);
+	*flags = gm_write_resume(map, &op);
 	gm_refill_put(map, &r);
 	return full;
 }

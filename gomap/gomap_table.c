@@ -34,7 +34,7 @@ bool gm_fail_injected(struct gomap *map, size_t size)
 		fail = map->fail_nth == UINT_MAX || !--map->fail_nth;
 	else
 		fail = gomap_should_fail(size);
-	map->fail_fired |= fail;
+	map->op.fail_fired |= fail;
 	return fail;
 }
 
@@ -243,14 +243,14 @@ void *tbl_take_overflow(struct gomap *map, struct gomap_table *t)
 		void *b = tbl_bucket(t, t->reserve_next++);
 
 		memset(b, 0, t->bucket_size);
-		map->op_bytes += t->bucket_size;
+		map->op.bytes += t->bucket_size;
 		return b;
 	}
 	ovf = gm_pool_take(map, GM_POOL_OVF);
 	if (!ovf)
 		return NULL;
 	memset(ovf, 0, size);
-	map->op_bytes += size;
+	map->op.bytes += size;
 	t->bytes += size;
 	map->bytes += size;
 	if (!map->prealloc) {

@@ -215,7 +215,7 @@ int gomap_test_grow_step(struct gomap *map, gfp_t gfp)
 	gm_write_begin(map);
 	if (map->old_table)
 		ret = gm_evacuate(map, map->evac_next) ?: 1;
-	if (ret < 0 && !map->fail_fired && map->op_may_alloc) {
+	if (ret < 0 && !map->op.fail_fired && map->op.may_alloc) {
 		gm_reserve_fill_locked(map, gfp, &flags);
 		ret = map->old_table ? gm_evacuate(map, map->evac_next) ?: 1 : 1;
 	}

@@ -1601,6 +1601,7 @@ TEST(hardirq_assign_fails_only_on_an_empty_reserve)
 static struct gomap *race_map;
 static void *race_loot;
 static unsigned int race_runs;
+static bool race_also_deletes;	/* it also makes an operation of its own */
 
 /*
  * A hardirq writer on another CPU that takes the map lock just before this
@@ -1622,7 +1623,22 @@ static void racing_hardirq_writer(struct shim_spinlock *l)
 		race_loot = obj;
 	}
 	raw_spin_unlock_irqrestore(&race_map->lock, flags);
+	if (race_also_deletes) {
+		u64 missing = ~0ULL;
+
+		EXPECT_EQ(gomap_delete(race_map, &missing), -ENOENT);
+	}
 	shim_irq_exit();
+}
+
+static void race_loot_free(void)
+{
+	while (race_loot) {
+		void *next = *(void **)race_loot;
+
+		kfree(race_loot);
+		race_loot = next;
+	}
 }
 
 /*
@@ -1646,12 +1662,37 @@ TEST(blocking_assign_keeps_its_refill_from_racing_hardirq_writers)
 	EXPECT_GE(race_runs, 2);	/* before the assign, and before its retry */
 	EXPECT_EQ(gomap_lookup(map, &key, NULL), 0);
 	EXPECT_EQ(gomap_test_check(map), 0);
-	while (race_loot) {
-		void *next = *(void **)race_loot;
+	race_loot_free();
+	shim_run_work();
+}
 
-		kfree(race_loot);
-		race_loot = next;
-	}
+/*
+ * An operation that drops the lock to allocate keeps what it may do: a
+ * GFP_KERNEL assign whose growth allocated an array, while a hardirq
+ * writer took the lock, made an operation of its own and took the
+ * reserve's values, still refills the reserve for its own value.
+ */
+TEST(blocking_assign_keeps_its_context_across_a_pause)
+{
+	struct gomap *map = tmap_new(8, 200, 0, 0);	/* values out of line */
+	u8 value[200] = { 0 };
+	u64 key;
+
+	for (key = 0; key < 8; key++)	/* one bucket, full: the next key grows the map */
+		ASSERT_EQ(gomap_assign(map, &key, value, GFP_KERNEL), 0);
+	race_map = map;
+	race_loot = NULL;
+	race_runs = 0;
+	race_also_deletes = true;
+	shim_lock_hook = racing_hardirq_writer;
+	EXPECT_EQ(gomap_assign(map, &key, value, GFP_KERNEL), 0);
+	shim_lock_hook = NULL;
+	race_also_deletes = false;
+	EXPECT_GE(race_runs, 2);
+	EXPECT_EQ(tstats(map).grows, 1);
+	EXPECT_EQ(gomap_lookup(map, &key, NULL), 0);
+	EXPECT_EQ(gomap_test_check(map), 0);
+	race_loot_free();
 	shim_run_work();
 }
 
