@@ -20,6 +20,8 @@
 #define GOMAP_MAX_VALUE_SIZE	65536
 /* Longest byte-string key. */
 #define GOMAP_MAX_STR_LEN	4096
+/* Most shards a map may have. */
+#define GOMAP_MAX_SHARDS	256
 
 /*
  * gomap_params.flags: GOMAP_F_PREALLOC allocates at gomap_create() all the
@@ -29,6 +31,7 @@
 #define GOMAP_F_PREALLOC	BIT(0)
 
 struct gomap;
+struct gm_hmap;
 struct gomap_table;
 
 /**
@@ -40,6 +43,9 @@ struct gomap_table;
  * @max_entries: 0 for no limit; otherwise assigning a new key to a map that
  *               holds this many entries fails with -ENOSPC.
  * @flags: 0, or GOMAP_F_PREALLOC.
+ * @shards: Number of shards, a power of two up to GOMAP_MAX_SHARDS, each
+ *          a Go map with its own lock; 0 for a default from @hint,
+ *          @max_entries and the number of CPUs; 1 for exactly one Go map.
  */
 struct gomap_params {
 	unsigned int key_size;
@@ -47,17 +53,23 @@ struct gomap_params {
 	unsigned int hint;
 	unsigned int max_entries;
 	unsigned int flags;
+	unsigned int shards;
 };
 
 /**
- * struct gomap_stats - A consistent snapshot of a map's state, from gomap_stats().
+ * struct gomap_stats - A snapshot of a map's state, from gomap_stats().
  * @count: Live entries (Go's count).
- * @B: log2 of the number of buckets in the current array.
+ * @shards: Number of shards.
+ * @max_shard_count: Live entries of the most loaded shard.
+ * @B: log2 of the number of buckets in the current array; of the largest
+ *     shard's.
+ * @buckets: Buckets of the current arrays, 2^B a shard, all shards.
  * @noverflow: Go's approximate overflow bucket counter.
  * @overflow_buckets: Exact number of overflow buckets in use, both arrays.
  * @growing: A growth is in progress (an old array exists).
  * @same_size_growing: The growth in progress keeps the size.
- * @nevacuate: Old buckets below this index are evacuated.
+ * @nevacuate: Old buckets below this index are evacuated (summed over
+ *             the shards).
  * @grows: Doubling growths started.
  * @same_size_grows: Same-size growths started.
  * @deferred_grows: Growths postponed because the array could not be
@@ -82,10 +94,17 @@ struct gomap_params {
  * @deletes: Delete calls.
  * @hits: Lookups that found their key.
  * @misses: Lookups that did not.
+ *
+ * Each shard's figures are consistent; with several shards they are added
+ * up (counts, bytes, counters), or the largest is given (@B, the per-op
+ * maxima), or any shard's (@growing, @same_size_growing).
  */
 struct gomap_stats {
 	unsigned long count;
+	unsigned int shards;
+	unsigned long max_shard_count;
 	unsigned int B;
+	unsigned long buckets;
 	unsigned int noverflow;
 	unsigned long overflow_buckets;
 	bool growing;
@@ -132,6 +151,10 @@ typedef void (*gomap_update_fn)(void *value, bool found, void *arg);
 struct gomap_iter {
 	/* private: */
 	struct gomap *map;
+	struct gm_hmap *h;		/* the shard being walked; NULL when over */
+	unsigned int shard;		/* its index */
+	unsigned int shards_left;	/* shards to walk after it */
+	long map_clear_seq;		/* gomap_clear()s before the walk began */
 	struct gomap_table *table;	/* Go's it.buckets, pinned */
 	struct gomap_table *walk_table;	/* table that holds @bptr, pinned */
 	void *bptr;			/* Go's it.bptr */

@@ -62,11 +62,11 @@ static inline struct gm_blob *to_blob(const void *data)
  * keys by size, GM_STR_CLASS_MIN << n bytes with the header, fixed keys
  * all from one.
  */
-static inline unsigned int gm_key_pool(const struct gomap *map, size_t len)
+static inline unsigned int gm_key_pool(const struct gm_hmap *h, size_t len)
 {
 	size_t size = sizeof(struct gm_blob) + len;
 
-	if (map->kind != GM_KEY_STR || size <= GM_STR_CLASS_MIN)
+	if (h->kind != GM_KEY_STR || size <= GM_STR_CLASS_MIN)
 		return GM_POOL_KEY;
 	return GM_POOL_KEY + order_base_2(size) - ilog2(GM_STR_CLASS_MIN);
 }
@@ -85,6 +85,7 @@ struct gm_key {
 	u64 hash;
 	u8 top;
 	u8 kind;	/* the map's enum gm_key_kind, a constant on fast paths */
+	bool hashed;	/* @hash and @top are set: the key's shard was chosen by them */
 	unsigned int visited;	/* buckets read looking for it */
 };
 
@@ -225,15 +226,18 @@ static inline u64 xxh64_4(const void *key, u64 seed)
 	return xxh64_avalanche(h);
 }
 
-static inline u64 gm_hash(const struct gomap *map, const void *key, size_t len)
+static __always_inline u64 gm_hash_seed(u64 seed, const void *key, size_t len)
 {
-	u64 seed = READ_ONCE(map->hash0);	/* lockless readers race with reseeds */
-
 	if (len == sizeof(u64))
 		return xxh64_8(key, seed);
 	if (len == sizeof(u32))
 		return xxh64_4(key, seed);
 	return xxh64(key, len, seed);
+}
+
+static inline u64 gm_hash(const struct gm_hmap *h, const void *key, size_t len)
+{
+	return gm_hash_seed(READ_ONCE(h->hash0), key, len);	/* readers race with reseeds */
 }
 
 /* The bytes and length of the key stored in slot @i of @b. */
@@ -253,13 +257,13 @@ static inline const void *slot_key(const struct gomap_table *t, void *b, unsigne
 	return t->key_indirect ? *(void **)k : k;
 }
 
-static inline u64 slot_hash(const struct gomap *map, const struct gomap_table *t, void *b,
+static inline u64 slot_hash(const struct gm_hmap *h, const struct gomap_table *t, void *b,
 			    unsigned int i)
 {
 	size_t len;
 	const void *k = slot_key(t, b, i, &len);
 
-	return gm_hash(map, k, len);
+	return gm_hash(h, k, len);
 }
 
 /*
@@ -305,6 +309,7 @@ static __always_inline void gm_key_init_kind(struct gm_key *key, const void *ptr
 	key->ptr = ptr;
 	key->len = len;
 	key->kind = kind;
+	key->hashed = false;
 	key->visited = 0;
 	if (kind == GM_KEY_U32)
 		key->ival = get_unaligned((const u32 *)ptr);
@@ -312,15 +317,33 @@ static __always_inline void gm_key_init_kind(struct gm_key *key, const void *ptr
 		key->ival = get_unaligned((const u64 *)ptr);
 }
 
-static inline void gm_key_init(struct gomap *map, struct gm_key *key, const void *ptr, size_t len)
+static inline void gm_key_init(struct gm_hmap *h, struct gm_key *key, const void *ptr, size_t len)
 {
-	gm_key_init_kind(key, ptr, len, map->kind);
+	gm_key_init_kind(key, ptr, len, h->kind);
 }
 
-static __always_inline void gm_key_hash(struct gomap *map, struct gm_key *key)
+/* Hash @key with @h's seed, unless choosing its shard hashed it already. */
+static __always_inline void gm_key_hash(struct gm_hmap *h, struct gm_key *key)
 {
-	key->hash = gm_hash(map, key->ptr, key->len);
+	if (key->hashed)
+		return;
+	key->hash = gm_hash(h, key->ptr, key->len);
 	key->top = gm_tophash(key->hash);
+}
+
+/*
+ * The shard @key lives in (see DOC: Shards).  With several, the key is
+ * hashed here, with the seed they share; the only shard of a map hashes
+ * its keys itself, under its lock or seqcount, since it redraws its seed.
+ */
+static __always_inline struct gm_hmap *gm_shard_of(struct gomap *map, struct gm_key *key)
+{
+	if (!map->shard_bits)
+		return map->shards;
+	key->hash = gm_hash_seed(map->seed, key->ptr, key->len);
+	key->top = gm_tophash(key->hash);
+	key->hashed = true;
+	return gm_shard(map, key->hash);
 }
 
 /* ---- Load ---- */
@@ -343,9 +366,9 @@ static inline bool too_many_overflow(u16 noverflow, unsigned int shift)
  * The chain where @hash lives (Go's mapaccess step 3): the old bucket while
  * it is not evacuated, else the bucket of the current array.
  */
-static inline void *gm_chain(struct gomap *map, u64 hash, struct gomap_table **tp)
+static inline void *gm_chain(struct gm_hmap *h, u64 hash, struct gomap_table **tp)
 {
-	struct gomap_table *old = map->old_table;
+	struct gomap_table *old = h->old_table;
 
 	if (old) {
 		void *ob = tbl_bucket(old, hash & tbl_mask(old));
@@ -355,8 +378,8 @@ static inline void *gm_chain(struct gomap *map, u64 hash, struct gomap_table **t
 			return ob;
 		}
 	}
-	*tp = map->table;
-	return tbl_bucket(map->table, hash & tbl_mask(map->table));
+	*tp = h->table;
+	return tbl_bucket(h->table, hash & tbl_mask(h->table));
 }
 
 /*
@@ -438,19 +461,24 @@ static __always_inline void *slot_value(struct gomap_table *t, struct gm_pos *po
 }
 
 /* Copy a value out for a lockless lookup: word-sized ones in one load. */
-static __always_inline void gm_load_value(struct gomap *map, void *dst, const void *v)
+static __always_inline void gm_load_value(struct gm_hmap *h, void *dst, const void *v)
 {
-	if (map->value_indirect)
-		gm_memcpy(dst, v, map->params.value_size);
-	else if (map->params.value_size == sizeof(unsigned long))
+	if (h->value_indirect)
+		gm_memcpy(dst, v, h->params.value_size);
+	else if (h->params.value_size == sizeof(unsigned long))
 		put_unaligned(READ_ONCE(*(const unsigned long *)v), (unsigned long *)dst);
-	else if (map->params.value_size == sizeof(u32))
+	else if (h->params.value_size == sizeof(u32))
 		put_unaligned(READ_ONCE(*(const u32 *)v), (u32 *)dst);
 	else
-		gm_memcpy(dst, v, map->params.value_size);
+		gm_memcpy(dst, v, h->params.value_size);
 }
 
-static inline bool is_str(const struct gomap *map)
+static inline bool is_str(const struct gm_hmap *h)
+{
+	return h->kind == GM_KEY_STR;
+}
+
+static inline bool gm_map_str(const struct gomap *map)
 {
 	return map->kind == GM_KEY_STR;
 }

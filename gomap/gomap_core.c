@@ -2,10 +2,11 @@
 /*
  * gomap core: Go's classic runtime hash map (hmap) for the kernel.
  *
- * Names used throughout: @map is the whole map, @t a bucket array (table),
- * @b a bucket, @i a slot index, @it an iterator, @hash the full 64-bit
- * hash of a key and @top its tophash byte.  Go's names stand in comments
- * beside the C names where they differ.
+ * Names used throughout: @map is the whole map, @h one of its shards, a
+ * Go map (Go's hmap), @t a bucket array (table), @b a bucket, @i a slot
+ * index, @it an iterator, @hash the full 64-bit hash of a key and @top its
+ * tophash byte.  Go's names stand in comments beside the C names where
+ * they differ.
  */
 
 #include <linux/bitops.h>
@@ -37,48 +38,48 @@
  * Store a new key in free slot @pos, with its out-of-line copies from the
  * reserve.  Returns -ENOMEM, with nothing changed, if the reserve lacks one.
  */
-static int gm_store_key(struct gomap *map, struct gm_pos *pos, const struct gm_key *key)
+static int gm_store_key(struct gm_hmap *h, struct gm_pos *pos, const struct gm_key *key)
 {
 	struct gomap_table *t = pos->t;
 	void *kslot = bkt_key(t, pos->b, pos->i);
 	struct gm_blob *blob = NULL, *value;
 	unsigned int kpool = GM_POOL_KEY;
 
-	if ((map->kind == GM_KEY_STR && key->len) || map->key_indirect) {
-		kpool = gm_key_pool(map, key->len);
-		blob = gm_pool_take(map, kpool);
+	if ((h->kind == GM_KEY_STR && key->len) || h->key_indirect) {
+		kpool = gm_key_pool(h, key->len);
+		blob = gm_pool_take(h, kpool);
 		if (!blob)
 			return -ENOMEM;
 		blob->len = key->len;
 		memcpy(blob->data, key->ptr, key->len);
 	}
-	if (map->value_indirect) {
-		value = gm_pool_take(map, GM_POOL_VALUE);
+	if (h->value_indirect) {
+		value = gm_pool_take(h, GM_POOL_VALUE);
 		if (!value) {
 			if (blob)	/* never published: straight back */
-				gm_pool_put(map, kpool, blob);
+				gm_pool_put(h, kpool, blob);
 			return -ENOMEM;
 		}
-		value->len = map->params.value_size;
-		map->bytes += map->pools[GM_POOL_VALUE].size;
+		value->len = h->params.value_size;
+		h->bytes += h->pools[GM_POOL_VALUE].size;
 		WRITE_ONCE(*(void **)bkt_value(t, pos->b, pos->i), value->data);
 	}
 
-	if (map->kind == GM_KEY_STR) {
+	if (h->kind == GM_KEY_STR) {
 		struct gm_str *s = kslot;
 
 		WRITE_ONCE(s->ptr, blob ? blob->data : NULL);
 		s->len = key->len;
-	} else if (map->key_indirect) {
+	} else if (h->key_indirect) {
 		WRITE_ONCE(*(void **)kslot, blob->data);
 	} else {
 		gm_memcpy(kslot, key->ptr, key->len);
 	}
 	if (blob)
-		map->bytes += map->pools[kpool].size;
+		h->bytes += h->pools[kpool].size;
 	smp_wmb();	/* the key before the tophash that lets lockless readers at it */
 	bkt_tophash(pos->b)[pos->i] = key->top;
-	map->count++;
+	h->count++;
 	return 0;
 }
 
@@ -89,13 +90,13 @@ static int gm_store_key(struct gomap *map, struct gm_pos *pos, const struct gm_k
  * it need not look again.  This is rhashtable's WRITE_ONCE() update.
  * Returns false for other values, which need a write section.
  */
-static bool gm_store_word(struct gomap *map, void *v, const void *value)
+static bool gm_store_word(struct gm_hmap *h, void *v, const void *value)
 {
-	if (map->value_indirect)
+	if (h->value_indirect)
 		return false;
-	if (map->params.value_size == sizeof(unsigned long))
+	if (h->params.value_size == sizeof(unsigned long))
 		WRITE_ONCE(*(unsigned long *)v, get_unaligned((const unsigned long *)value));
-	else if (map->params.value_size == sizeof(u32))
+	else if (h->params.value_size == sizeof(u32))
 		WRITE_ONCE(*(u32 *)v, get_unaligned((const u32 *)value));
 	else
 		return false;
@@ -103,16 +104,16 @@ static bool gm_store_word(struct gomap *map, void *v, const void *value)
 }
 
 /* Write the value of an assign or run an update's callback on it. */
-static void gm_set_value(struct gomap *map, struct gm_pos *pos, const void *value,
+static void gm_set_value(struct gm_hmap *h, struct gm_pos *pos, const void *value,
 			 gomap_update_fn fn, void *arg, bool found)
 {
 	void *v = slot_value(pos->t, pos);
-	size_t size = map->params.value_size;
+	size_t size = h->params.value_size;
 
-	map->op.bytes += size;
-	if (found && !fn && value && gm_store_word(map, v, value))
+	h->op.bytes += size;
+	if (found && !fn && value && gm_store_word(h, v, value))
 		return;
-	gm_write_begin(map);
+	gm_write_begin(h);
 	if (fn) {
 		if (!found)
 			memset(v, 0, size);
@@ -125,14 +126,14 @@ static void gm_set_value(struct gomap *map, struct gm_pos *pos, const void *valu
 }
 
 /* Get a free slot at the end of the chain ending in @last (Go's newoverflow). */
-static int gm_new_slot(struct gomap *map, struct gomap_table *t, void *last,
+static int gm_new_slot(struct gm_hmap *h, struct gomap_table *t, void *last,
 		       struct gm_pos *free)
 {
-	void *ovf = tbl_take_overflow(map, t);
+	void *ovf = tbl_take_overflow(h, t);
 
 	if (!ovf)
 		return -ENOMEM;
-	tbl_link_overflow(map, t, last, ovf);
+	tbl_link_overflow(h, t, last, ovf);
 	free->b = ovf;
 	free->i = 0;
 	free->t = t;
@@ -140,15 +141,15 @@ static int gm_new_slot(struct gomap *map, struct gomap_table *t, void *last,
 }
 
 /* Give a fresh or cleared map its first bucket (Go's mapassign step 2, makemap_small). */
-static int gm_first_table(struct gomap *map)
+static int gm_first_table(struct gm_hmap *h)
 {
-	struct gomap_table *t = tbl_take_first(map);
+	struct gomap_table *t = tbl_take_first(h);
 
 	if (!t)
 		return -ENOMEM;
 	smp_wmb();	/* zeroed before lockless readers can see it */
-	WRITE_ONCE(map->table, t);
-	map->bytes += t->bytes;
+	WRITE_ONCE(h->table, t);
+	h->bytes += t->bytes;
 	return 0;
 }
 
@@ -157,46 +158,51 @@ static int gm_first_table(struct gomap *map)
  * (the reserve lacked an object), or -EAGAIN after dropping the lock
  * (look again).
  */
-static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *value,
+static int gm_assign_locked(struct gm_hmap *h, struct gm_key *key, const void *value,
 			    gomap_update_fn fn, void *arg, gfp_t gfp, unsigned long *flags)
-	__must_hold(&map->lock)
+	__must_hold(&h->lock)
 {
 	struct gm_pos pos, free;
 	struct gomap_table *t;
 	void *b, *last;
 	int ret;
 
-	if (!map->table) {
-		gm_write_begin(map);
-		if (gm_first_table(map))
+	if (!h->table) {
+		if (gm_full(h))
+			return -ENOSPC;	/* other shards hold every entry; the key is new */
+		gm_write_begin(h);
+		if (gm_first_table(h))
 			return -ENOMEM;
 	}
-	gm_key_hash(map, key);
-	if (map->old_table) {
-		gm_write_begin(map);
-		gm_grow_work(map, key->hash);
+	gm_key_hash(h, key);
+	if (h->old_table) {
+		gm_write_begin(h);
+		gm_grow_work(h, key->hash);
 	}
-	b = gm_chain(map, key->hash, &t);
+	b = gm_chain(h, key->hash, &t);
 	if (chain_find(t, b, key, &pos, &free, &last)) {
-		gm_set_value(map, &pos, value, fn, arg, true);
+		gm_set_value(h, &pos, value, fn, arg, true);
 		return 0;
 	}
-	if (map->params.max_entries && map->count >= map->params.max_entries)
+	if (gm_full(h))
 		return -ENOSPC;
-	gm_write_begin(map);
-	if (!map->old_table && !map->prealloc &&
-	    (over_load_factor(map->count + 1, map->B) ||
-	     too_many_overflow(map->nr_overflow, map->B))) {
-		ret = gm_hash_grow(map, gfp, flags);
+	gm_write_begin(h);
+	if (!h->old_table && !h->prealloc &&
+	    (over_load_factor(h->count + 1, h->B) ||
+	     too_many_overflow(h->nr_overflow, h->B))) {
+		ret = gm_hash_grow(h, gfp, flags);
 		if (ret != -ENOMEM)
 			return -EAGAIN;	/* grown or lock dropped: the bucket moved */
 	}
-	if (!free.b && gm_new_slot(map, t, last, &free))
-		return -ENOMEM;
-	ret = gm_store_key(map, &free, key);
-	if (ret)
+	if (!gm_take_entry(h))
+		return -ENOSPC;	/* another shard took the last entry meanwhile */
+	ret = free.b ? 0 : gm_new_slot(h, t, last, &free);
+	ret = ret ?: gm_store_key(h, &free, key);
+	if (ret) {
+		gm_give_entries(h, 1);
 		return ret;
-	gm_set_value(map, &free, value, fn, arg, false);
+	}
+	gm_set_value(h, &free, value, fn, arg, false);
 	return 0;
 }
 
@@ -212,9 +218,9 @@ static int gm_assign_locked(struct gomap *map, struct gm_key *key, const void *v
 #define GM_FILL_TRIES	4
 
 /* Should an assign that found the reserve lacking refill it and try again? */
-static bool gm_assign_may_refill(struct gomap *map, gfp_t gfp, unsigned int fills)
+static bool gm_assign_may_refill(struct gm_hmap *h, gfp_t gfp, unsigned int fills)
 {
-	if (map->op.fail_fired || !map->op.may_alloc)
+	if (h->op.fail_fired || !h->op.may_alloc)
 		return false;
 	return gfpflags_allow_blocking(gfp) || fills < GM_FILL_TRIES;
 }
@@ -224,26 +230,28 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
 {
 	unsigned int fills = 0;
 	struct gm_key key;
+	struct gm_hmap *h;
 	unsigned long flags;
 	int ret;
 
 	if (unlikely(in_nmi()))
 		return -EBUSY;
 	might_alloc(gfp);
-	gm_key_init(map, &key, kptr, len);
-	flags = gm_lock_op(map);	/* the write section begins at the first change */
-	map->stats.assigns++;
+	gm_key_init_kind(&key, kptr, len, map->kind);
+	h = gm_shard_of(map, &key);
+	flags = gm_lock_op(h);	/* the write section begins at the first change */
+	h->stats.assigns++;
 	for (;;) {
-		ret = gm_assign_locked(map, &key, value, fn, arg, gfp, &flags);
+		ret = gm_assign_locked(h, &key, value, fn, arg, gfp, &flags);
 		if (ret == -EAGAIN)
 			continue;
-		if (ret != -ENOMEM || !gm_assign_may_refill(map, gfp, fills++) ||
-		    !gm_reserve_fill_locked(map, gfp, &flags))
+		if (ret != -ENOMEM || !gm_assign_may_refill(h, gfp, fills++) ||
+		    !gm_reserve_fill_locked(h, gfp, &flags))
 			break;
 	}
-	map->op.buckets += key.visited;
-	gm_write_unlock(map, flags);
-	gm_reserve_after(map, gfp);
+	h->op.buckets += key.visited;
+	gm_write_unlock(h, flags);
+	gm_reserve_after(h, gfp);
 	return ret;
 }
 
@@ -255,33 +263,33 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
  * the last iterator stops if @for_iters and any runs (an evacuated slot of
  * an array an iterator pins may still point at a key).
  */
-static void gm_release_blob(struct gomap *map, unsigned int id, struct gm_blob *blob,
+static void gm_release_blob(struct gm_hmap *h, unsigned int id, struct gm_blob *blob,
 			    bool for_iters)
 {
-	map->bytes -= map->pools[id].size;
-	if (map->prealloc) {
-		gm_pool_put(map, id, blob);
+	h->bytes -= h->pools[id].size;
+	if (h->prealloc) {
+		gm_pool_put(h, id, blob);
 		return;
 	}
-	map->stats.deferred_frees++;
-	if (for_iters && map->nr_iters) {
-		blob->next = map->deferred_frees;
-		map->deferred_frees = blob;
+	h->stats.deferred_frees++;
+	if (for_iters && h->nr_iters) {
+		blob->next = h->deferred_frees;
+		h->deferred_frees = blob;
 	} else {
 		kfree_rcu(blob, rcu);
 	}
 }
 
 /* Let go of the out-of-line key and value of the entry at @pos. */
-static void gm_free_entry(struct gomap *map, struct gomap_table *t, struct gm_pos *pos)
+static void gm_free_entry(struct gm_hmap *h, struct gomap_table *t, struct gm_pos *pos)
 {
 	size_t len;
 	const void *k = slot_key(t, pos->b, pos->i, &len);
 
-	if (k && (map->kind == GM_KEY_STR || map->key_indirect))
-		gm_release_blob(map, gm_key_pool(map, len), to_blob(k), true);
+	if (k && (h->kind == GM_KEY_STR || h->key_indirect))
+		gm_release_blob(h, gm_key_pool(h, len), to_blob(k), true);
 	if (t->value_indirect)
-		gm_release_blob(map, GM_POOL_VALUE, to_blob(slot_value(t, pos)), false);
+		gm_release_blob(h, GM_POOL_VALUE, to_blob(slot_value(t, pos)), false);
 }
 
 /*
@@ -368,7 +376,7 @@ static void gm_pack_chain(struct gomap_table *t, struct gm_pos *pos)
 }
 
 /* Give a preallocated map's emptied overflow buckets at the end of a chain back. */
-static void gm_trim_chain(struct gomap *map, struct gomap_table *t, void *head)
+static void gm_trim_chain(struct gm_hmap *h, struct gomap_table *t, void *head)
 {
 	for (;;) {
 		void *prev = head, *b = bkt_overflow(t, head);
@@ -381,25 +389,26 @@ static void gm_trim_chain(struct gomap *map, struct gomap_table *t, void *head)
 			return;
 		WRITE_ONCE(*bkt_overflow_ptr(t, prev), NULL);
 		t->nr_overflow--;
-		tbl_give_overflow(map, t, b);
+		tbl_give_overflow(h, t, b);
 	}
 }
 
 /* Empty slot @pos of the chain from @head (Go's mapdelete, after the key is found). */
-static void gm_delete_slot(struct gomap *map, struct gomap_table *t, void *head,
+static void gm_delete_slot(struct gm_hmap *h, struct gomap_table *t, void *head,
 			   struct gm_pos *pos)
 {
-	bool pack = map->prealloc && !map->nr_iters;
+	bool pack = h->prealloc && !h->nr_iters;
 
-	gm_free_entry(map, t, pos);
+	gm_free_entry(h, t, pos);
 	if (pack)
 		gm_pack_chain(t, pos);
 	bkt_tophash(pos->b)[pos->i] = GM_EMPTY_ONE;
 	gm_mark_empty_rest(t, head, pos);
 	if (pack)
-		gm_trim_chain(map, t, head);
-	if (!--map->count)
-		map->hash0 = gm_random(map);	/* Go issue 25237 */
+		gm_trim_chain(h, t, head);
+	gm_give_entries(h, 1);
+	if (!--h->count && h->reseed)
+		h->hash0 = gm_random(h);	/* Go issue 25237 */
 }
 
 static int gm_delete(struct gomap *map, const void *kptr, size_t len)
@@ -407,29 +416,31 @@ static int gm_delete(struct gomap *map, const void *kptr, size_t len)
 	struct gm_pos pos;
 	struct gomap_table *t;
 	struct gm_key key;
+	struct gm_hmap *h;
 	unsigned long flags;
 	void *head, *last;
 	int ret = -ENOENT;
 
 	if (unlikely(in_nmi()))
 		return -EBUSY;
-	gm_key_init(map, &key, kptr, len);
-	flags = gm_write_lock(map);
-	map->stats.deletes++;
-	if (!map->count)
+	gm_key_init_kind(&key, kptr, len, map->kind);
+	h = gm_shard_of(map, &key);
+	flags = gm_write_lock(h);
+	h->stats.deletes++;
+	if (!h->count)
 		goto out;
-	gm_key_hash(map, &key);
-	if (map->old_table)
-		gm_grow_work(map, key.hash);
-	head = gm_chain(map, key.hash, &t);
+	gm_key_hash(h, &key);
+	if (h->old_table)
+		gm_grow_work(h, key.hash);
+	head = gm_chain(h, key.hash, &t);
 	if (!chain_find(t, head, &key, &pos, NULL, &last))
 		goto out;
-	gm_delete_slot(map, t, head, &pos);
+	gm_delete_slot(h, t, head, &pos);
 	ret = 0;
 out:
-	map->op.buckets += key.visited;
-	gm_write_unlock(map, flags);
-	gm_reserve_kick(map);	/* a delete allocates nothing itself */
+	h->op.buckets += key.visited;
+	gm_write_unlock(h, flags);
+	gm_reserve_kick(h);	/* a delete allocates nothing itself */
 	return ret;
 }
 
@@ -457,7 +468,7 @@ out:
  */
 int gomap_assign(struct gomap *map, const void *key, const void *value, gfp_t gfp)
 {
-	if (is_str(map))
+	if (gm_map_str(map))
 		return -EINVAL;
 	return gm_assign(map, key, map->params.key_size, value, NULL, NULL, gfp);
 }
@@ -484,7 +495,7 @@ EXPORT_SYMBOL_GPL(gomap_assign);
 int gomap_assign_str(struct gomap *map, const char *key, size_t len, const void *value,
 		     gfp_t gfp)
 {
-	if (!is_str(map) || len > GOMAP_MAX_STR_LEN)
+	if (!gm_map_str(map) || len > GOMAP_MAX_STR_LEN)
 		return -EINVAL;
 	return gm_assign(map, key, len, value, NULL, NULL, gfp);
 }
@@ -512,7 +523,7 @@ EXPORT_SYMBOL_GPL(gomap_assign_str);
  */
 int gomap_update(struct gomap *map, const void *key, gomap_update_fn fn, void *arg, gfp_t gfp)
 {
-	if (is_str(map) || !fn)
+	if (gm_map_str(map) || !fn)
 		return -EINVAL;
 	return gm_assign(map, key, map->params.key_size, NULL, fn, arg, gfp);
 }
@@ -534,7 +545,7 @@ EXPORT_SYMBOL_GPL(gomap_update);
 int gomap_update_str(struct gomap *map, const char *key, size_t len, gomap_update_fn fn,
 		     void *arg, gfp_t gfp)
 {
-	if (!is_str(map) || !fn || len > GOMAP_MAX_STR_LEN)
+	if (!gm_map_str(map) || !fn || len > GOMAP_MAX_STR_LEN)
 		return -EINVAL;
 	return gm_assign(map, key, len, NULL, fn, arg, gfp);
 }
@@ -557,7 +568,7 @@ EXPORT_SYMBOL_GPL(gomap_update_str);
  */
 int gomap_delete(struct gomap *map, const void *key)
 {
-	if (is_str(map))
+	if (gm_map_str(map))
 		return -EINVAL;
 	return gm_delete(map, key, map->params.key_size);
 }
@@ -577,60 +588,49 @@ EXPORT_SYMBOL_GPL(gomap_delete);
  */
 int gomap_delete_str(struct gomap *map, const char *key, size_t len)
 {
-	if (!is_str(map) || len > GOMAP_MAX_STR_LEN)
+	if (!gm_map_str(map) || len > GOMAP_MAX_STR_LEN)
 		return -EINVAL;
 	return gm_delete(map, key, len);
 }
 EXPORT_SYMBOL_GPL(gomap_delete_str);
 
-/**
- * gomap_len() - Number of entries (Go's len(m)).
- * @map: The map.
- *
- * Context: Any context.  Lockless; the answer may be stale at once.
- * Return: The number of entries.
- */
-unsigned long gomap_len(struct gomap *map)
-{
-	return READ_ONCE(map->count);	/* races with writers by design */
-}
-EXPORT_SYMBOL_GPL(gomap_len);
-
 /* Free blobs deferred for iterators once none is left; called with the list detached. */
-struct gm_blob *gm_detach_deferred(struct gomap *map)
+struct gm_blob *gm_detach_deferred(struct gm_hmap *h)
 {
 	struct gm_blob *list = NULL;
 
-	if (!map->nr_iters) {
-		list = map->deferred_frees;
-		map->deferred_frees = NULL;
+	if (!h->nr_iters) {
+		list = h->deferred_frees;
+		h->deferred_frees = NULL;
 	}
 	return list;
 }
 
 /* Forget every entry and array; the tables free their entries when unpinned. */
-static void gm_reset(struct gomap *map)
+static void gm_reset(struct gm_hmap *h)
 {
-	bool owns = map->count && !map->prealloc &&
-		    (is_str(map) || map->key_indirect || map->value_indirect);
+	bool owns = h->count && !h->prealloc &&
+		    (is_str(h) || h->key_indirect || h->value_indirect);
 
-	map->stats.deferred_frees += !!map->table + !!map->old_table;
-	gm_drop_table(map, map->table, owns);
-	gm_drop_table(map, map->old_table, owns);
-	WRITE_ONCE(map->table, NULL);
-	WRITE_ONCE(map->old_table, NULL);
-	map->count = 0;
-	map->B = 0;
-	map->nr_overflow = 0;
-	map->same_size_grow = false;
-	map->evac_next = 0;
-	map->clear_seq++;
-	map->hash0 = gm_random(map);
-	map->bytes = 0;	/* the tables took their entries' out-of-line bytes along */
+	h->stats.deferred_frees += !!h->table + !!h->old_table;
+	gm_drop_table(h, h->table, owns);
+	gm_drop_table(h, h->old_table, owns);
+	WRITE_ONCE(h->table, NULL);
+	WRITE_ONCE(h->old_table, NULL);
+	gm_give_entries(h, h->count);
+	h->count = 0;
+	h->B = 0;
+	h->nr_overflow = 0;
+	h->same_size_grow = false;
+	h->evac_next = 0;
+	h->clear_seq++;
+	if (h->reseed)
+		h->hash0 = gm_random(h);
+	h->bytes = 0;	/* the tables took their entries' out-of-line bytes along */
 }
 
 /* Empty the chain from @head of a preallocated map, giving its objects back. */
-static void gm_clear_chain(struct gomap *map, struct gomap_table *t, void *head)
+static void gm_clear_chain(struct gm_hmap *h, struct gomap_table *t, void *head)
 {
 	struct gm_pos pos = { .t = t };
 	void *b, *next;
@@ -640,284 +640,172 @@ static void gm_clear_chain(struct gomap *map, struct gomap_table *t, void *head)
 		for (pos.b = b, pos.i = 0; pos.i < GM_SLOTS; pos.i++) {
 			if (!top_live(bkt_tophash(b)[pos.i]))
 				continue;
-			gm_free_entry(map, t, &pos);
-			map->count--;
+			gm_free_entry(h, t, &pos);
+			gm_give_entries(h, 1);
+			h->count--;
 		}
 		if (b != head) {
 			t->nr_overflow--;
-			tbl_give_overflow(map, t, b);
+			tbl_give_overflow(h, t, b);
 		}
 	}
 	memset(head, 0, t->bucket_size);	/* all emptyRest, no overflow */
 }
 
 /* gomap_clear() of a preallocated map: in place, a batch of buckets per lock hold. */
-static void gm_clear_in_place(struct gomap *map)
+static void gm_clear_in_place(struct gm_hmap *h)
 {
-	struct gomap_table *t = map->table;	/* a preallocated map keeps its array */
+	struct gomap_table *t = h->table;	/* a preallocated map keeps its array */
 	unsigned long idx, flags;
 
-	flags = gm_write_lock(map);
-	map->clear_seq++;
+	flags = gm_write_lock(h);
+	h->clear_seq++;
 	for (idx = 0; idx < tbl_size(t); idx++) {
 		if (idx && !(idx % GM_CLEAR_BATCH)) {
-			gm_write_unlock(map, flags);
-			flags = gm_write_lock(map);
+			gm_write_unlock(h, flags);
+			flags = gm_write_lock(h);
 		}
-		gm_clear_chain(map, t, tbl_bucket(t, idx));
+		gm_clear_chain(h, t, tbl_bucket(t, idx));
 	}
-	if (!map->count)
-		map->hash0 = gm_random(map);
-	gm_write_unlock(map, flags);
+	if (!h->count && h->reseed)
+		h->hash0 = gm_random(h);
+	gm_write_unlock(h, flags);
 }
 
-/**
- * gomap_clear() - Remove every entry (Go's clear(m) / mapclear).
- * @map: The map.
- *
- * Unlike Go's mapclear, which zeroes the array in place, the array is
- * dropped and the map starts again from one bucket: clearing in place is
- * work proportional to the map's size under the lock.  The old arrays and
- * the entries' out-of-line memory are freed after an RCU grace period.
- * Iterators in progress end at their next step.  A map created with
- * GOMAP_F_PREALLOC is emptied in place instead, GM_CLEAR_BATCH buckets per
- * lock hold (see DOC: Preallocated maps): the call takes time proportional
- * to the map's size, and entries assigned meanwhile may survive it.
- *
- * Context: Any context but NMI, where it warns and does nothing.  Takes and
- * releases the map lock.
+/*
+ * gm_hmap_clear() - gomap_clear() of one shard: drop its arrays and start
+ * again from one bucket (see gomap_clear()), or empty a preallocated
+ * shard in place.
+ * @h: The shard, not locked.
  */
-void gomap_clear(struct gomap *map)
+void gm_hmap_clear(struct gm_hmap *h)
 {
 	struct gm_blob *deferred;
 	unsigned long flags;
 
-	if (WARN_ON_ONCE(in_nmi()))
-		return;
-	if (map->prealloc) {
-		gm_clear_in_place(map);
+	if (h->prealloc) {
+		gm_clear_in_place(h);
 		return;
 	}
-	flags = gm_write_lock(map);
-	gm_reset(map);
-	deferred = gm_detach_deferred(map);
-	gm_write_unlock(map, flags);
+	flags = gm_write_lock(h);
+	gm_reset(h);
+	deferred = gm_detach_deferred(h);
+	gm_write_unlock(h, flags);
 	blob_free_list(deferred);
 }
-EXPORT_SYMBOL_GPL(gomap_clear);
 
-/* Lookups count per CPU, since they take no lock. */
-static void gm_sum_read_stats(struct gomap *map, struct gomap_stats *stats)
-{
-	int cpu;
-
-	stats->hits = 0;
-	stats->misses = 0;
-	for_each_possible_cpu(cpu) {
-		const struct gm_read_stats *rs = per_cpu_ptr(map->read_stats, cpu);
-
-		stats->hits += READ_ONCE(rs->hits);
-		stats->misses += READ_ONCE(rs->misses);
-	}
-	stats->lookups = stats->hits + stats->misses;
-}
-
-/**
- * gomap_stats() - Take a consistent snapshot of a map's state and counters.
- * @map: The map.
+/*
+ * gm_hmap_stats() - A consistent snapshot of one shard's state and
+ * counters; the lookup counters are the map's (gomap_stats()).
+ * @h: The shard, not locked.
  * @stats: Filled in.
- *
- * Context: Any context.  Takes and releases the map lock.  In NMI context,
- * where the lock could be this CPU's, fills @stats with zeroes.
  */
-void gomap_stats(struct gomap *map, struct gomap_stats *stats)
+void gm_hmap_stats(struct gm_hmap *h, struct gomap_stats *stats)
 {
 	unsigned long flags;
 
-	if (unlikely(in_nmi())) {
-		memset(stats, 0, sizeof(*stats));
-		return;
-	}
-	raw_spin_lock_irqsave(&map->lock, flags);
-	*stats = map->stats;
-	stats->count = map->count;
-	stats->B = map->B;
-	stats->noverflow = map->nr_overflow;
-	stats->overflow_buckets = (map->table ? map->table->nr_overflow : 0) +
-				  (map->old_table ? map->old_table->nr_overflow : 0);
-	stats->growing = !!map->old_table;
-	stats->same_size_growing = map->same_size_grow;
-	stats->nevacuate = map->evac_next;
-	stats->bytes = map->bytes;
-	gm_sum_read_stats(map, stats);
-	raw_spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_lock_irqsave(&h->lock, flags);
+	*stats = h->stats;
+	stats->count = h->count;
+	stats->B = h->B;
+	stats->buckets = 1UL << h->B;
+	stats->noverflow = h->nr_overflow;
+	stats->overflow_buckets = (h->table ? h->table->nr_overflow : 0) +
+				  (h->old_table ? h->old_table->nr_overflow : 0);
+	stats->growing = !!h->old_table;
+	stats->same_size_growing = h->same_size_grow;
+	stats->nevacuate = h->evac_next;
+	stats->bytes = h->bytes;
+	raw_spin_unlock_irqrestore(&h->lock, flags);
 }
-EXPORT_SYMBOL_GPL(gomap_stats);
-
-/**
- * gomap_params() - The shape a map was created with.
- * @map: The map.
- *
- * Context: Any context.
- * Return: The parameters; valid as long as @map is.
- */
-const struct gomap_params *gomap_params(const struct gomap *map)
-{
-	return &map->params;
-}
-EXPORT_SYMBOL_GPL(gomap_params);
 
 /* ---- Create and destroy ---- */
 
-static int gm_check_params(const struct gomap_params *p)
-{
-	if (!p || p->key_size > GOMAP_MAX_KEY_SIZE || p->value_size > GOMAP_MAX_VALUE_SIZE ||
-	    (p->flags & ~GOMAP_F_PREALLOC))
-		return -EINVAL;
-	/* A preallocated map is sized by max_entries; string keys vary in size. */
-	if ((p->flags & GOMAP_F_PREALLOC) && (!p->max_entries || p->key_size == GOMAP_KEY_STRING))
-		return -EINVAL;
-	return 0;
-}
-
 /* Choose the fast path and the bucket layout from the key and value sizes. */
-static void gm_set_shape(struct gomap *map)
+static void gm_set_shape(struct gm_hmap *h)
 {
-	unsigned int ks = map->params.key_size, vs = map->params.value_size;
+	unsigned int ks = h->params.key_size, vs = h->params.value_size;
 
-	if (ks == GOMAP_KEY_STRING)
-		map->kind = GM_KEY_STR;
-	else if (ks == sizeof(u32))
-		map->kind = GM_KEY_U32;
-	else if (ks == sizeof(u64))
-		map->kind = GM_KEY_U64;
+	h->kind = gm_key_kind_of(ks);
+	h->key_indirect = ks > GM_MAX_INLINE;
+	h->value_indirect = vs > GM_MAX_INLINE;
+	if (h->kind == GM_KEY_STR)
+		h->key_slot = sizeof(struct gm_str);
 	else
-		map->kind = GM_KEY_MEM;
-	map->key_indirect = ks > GM_MAX_INLINE;
-	map->value_indirect = vs > GM_MAX_INLINE;
-	if (map->kind == GM_KEY_STR)
-		map->key_slot = sizeof(struct gm_str);
-	else
-		map->key_slot = map->key_indirect ? sizeof(void *) : ks;
-	map->value_slot = map->value_indirect ? sizeof(void *) : vs;
-	map->value_off = GM_SLOTS + ALIGN(GM_SLOTS * map->key_slot, 8);
-	map->bucket_size = map->value_off + ALIGN(GM_SLOTS * map->value_slot, 8) +
-			   sizeof(void *);
-	map->prealloc = map->params.flags & GOMAP_F_PREALLOC;
+		h->key_slot = h->key_indirect ? sizeof(void *) : ks;
+	h->value_slot = h->value_indirect ? sizeof(void *) : vs;
+	h->value_off = GM_SLOTS + ALIGN(GM_SLOTS * h->key_slot, 8);
+	h->bucket_size = h->value_off + ALIGN(GM_SLOTS * h->value_slot, 8) + sizeof(void *);
+	h->prealloc = h->params.flags & GOMAP_F_PREALLOC;
 }
 
 /* The first array: sized by the hint (Go's makemap), or by max_entries when preallocated. */
-static int gm_create_table(struct gomap *map, gfp_t gfp)
+static int gm_create_table(struct gm_hmap *h, gfp_t gfp)
 {
-	unsigned int want = map->prealloc ? map->params.max_entries : map->params.hint;
+	unsigned int want = h->prealloc ? h->params.max_entries : h->params.hint;
 	unsigned int shift = 0;
 
 	while (over_load_factor(want, shift))
 		shift++;
-	map->B = shift;
-	if (!shift && !map->prealloc)
+	h->B = shift;
+	if (!shift && !h->prealloc)
 		return 0;	/* makemap_small: the first assign takes one bucket */
-	map->table = tbl_alloc(map, shift, gfp | __GFP_NOWARN, true);
-	if (!map->table)
+	h->table = tbl_alloc(h, shift, gfp | __GFP_NOWARN, true);
+	if (!h->table)
 		return -ENOMEM;
-	map->bytes = map->table->bytes;
+	h->bytes = h->table->bytes;
 	return 0;
 }
 
-static void gm_free(struct gomap *map)
+/**
+ * gm_hmap_init() - Set up shard @h of @map, whose params and kind are set.
+ * @h: The shard, zeroed.
+ * @map: The map.
+ * @hint: The entries this shard is expected to hold.
+ * @gfp: gomap_create()'s allocation flags.
+ *
+ * Return: 0 or -ENOMEM; gm_hmap_destroy() undoes either.
+ */
+int gm_hmap_init(struct gm_hmap *h, struct gomap *map, unsigned int hint, gfp_t gfp)
 {
-	gm_reserve_free(map);
-	free_percpu(map->read_stats);
-	kfree(map);
+	raw_spin_lock_init(&h->lock);
+	seqcount_raw_spinlock_init(&h->seq, &h->lock);
+	init_irq_work(&h->kick, gm_reserve_kick_fn);
+	INIT_WORK(&h->work, gm_reserve_worker);
+	h->map = map;
+	h->params = map->params;
+	h->params.hint = hint;
+	gm_set_shape(h);
+	/* The only shard keeps Go's seed, redrawn when it empties; shards share one. */
+	h->reseed = map->shard_bits == 0;
+	h->hash0 = h->reseed ? get_random_u64() : map->seed;
+	get_random_bytes(&h->rnd_key, sizeof(h->rnd_key));
+	if (gm_create_table(h, gfp) || gm_reserve_init(h, gfp))
+		return -ENOMEM;
+	return 0;
 }
 
 /**
- * gomap_create() - Create a map (Go's makemap / makemap_small).
- * @params: Key and value sizes, size hint, entry limit and flags; copied.
- * @gfp: Allocation flags for the map, its reserve and, when @params->hint
- *       asks for more than one bucket, its first bucket array.
+ * gm_hmap_destroy() - Free everything shard @h holds.
+ * @h: The shard; gm_hmap_init() ran on it, successfully or not.
  *
- * A hint of at most 8 entries allocates no bucket until the first assign.
- * Larger hints allocate the smallest array that holds them within the load
- * factor.  The map's reserve (see DOC: Memory reserve) starts with a few
- * objects of each size the map needs, so that its first assigns can be
- * made where allocating is not allowed.  With GOMAP_F_PREALLOC the array
- * and the reserve are sized for max_entries and nothing is allocated
- * after this call (see DOC: Preallocated maps).  Each map gets its own
- * random hash seed.
- *
- * Context: Process context, or with a @gfp that does not sleep any context
- * the kernel allows to allocate: not NMI or hardirq, and on PREEMPT_RT
- * only where preemptible().
- * Return:
- * * The map - on success.
- * * ERR_PTR(-EINVAL) - bad @params: a size over its maximum, an unknown
- *   flag, or GOMAP_F_PREALLOC without max_entries or with string keys.
- * * ERR_PTR(-EBUSY) - @gfp does not sleep and the context may not allocate.
- * * ERR_PTR(-ENOMEM) - out of memory.
+ * Context: Process context.  May sleep: waits for the shard's worker.
  */
-struct gomap *gomap_create(const struct gomap_params *params, gfp_t gfp)
-{
-	struct gomap *map;
-
-	if (gm_check_params(params))
-		return ERR_PTR(-EINVAL);
-	if (!gfpflags_allow_blocking(gfp) && !gm_context_may_alloc())
-		return ERR_PTR(-EBUSY);
-	might_alloc(gfp);
-	map = kzalloc(sizeof(*map), gfp);
-	if (!map)
-		return ERR_PTR(-ENOMEM);
-	map->read_stats = alloc_percpu_gfp(struct gm_read_stats, gfp);
-	if (!map->read_stats)
-		goto err_free;
-	raw_spin_lock_init(&map->lock);
-	seqcount_raw_spinlock_init(&map->seq, &map->lock);
-	map->params = *params;
-	gm_set_shape(map);
-	map->hash0 = get_random_u64();
-	get_random_bytes(&map->rnd_key, sizeof(map->rnd_key));
-	if (gm_create_table(map, gfp) || gm_reserve_init(map, gfp))
-		goto err_free;
-	return map;
-
-err_free:
-	if (map->table)
-		tbl_put(map->table);
-	gm_free(map);
-	return ERR_PTR(-ENOMEM);
-}
-EXPORT_SYMBOL_GPL(gomap_create);
-
-/**
- * gomap_destroy() - Free a map and everything in it.
- * @map: The map, or NULL.  No other call on it may run or follow, and no
- *       iterator may be live.
- *
- * Waits for the map's worker.  The arrays are freed after an RCU grace
- * period.
- *
- * Context: Process context.  May sleep.
- */
-void gomap_destroy(struct gomap *map)
+void gm_hmap_destroy(struct gm_hmap *h)
 {
 	struct gm_blob *deferred;
 	unsigned long flags;
 
-	if (!map)
-		return;
-	might_sleep();
-	irq_work_sync(&map->kick);	/* it queues the worker: first */
-	cancel_work_sync(&map->work);
-	raw_spin_lock_irqsave(&map->lock, flags);
-	WARN_ON_ONCE(map->nr_iters);
-	gm_reset(map);
-	tbl_put(map->ready_table);
-	map->ready_table = NULL;
-	deferred = map->deferred_frees;
-	map->deferred_frees = NULL;
-	raw_spin_unlock_irqrestore(&map->lock, flags);
+	irq_work_sync(&h->kick);	/* it queues the worker: first */
+	cancel_work_sync(&h->work);
+	raw_spin_lock_irqsave(&h->lock, flags);
+	WARN_ON_ONCE(h->nr_iters);
+	gm_reset(h);
+	tbl_put(h->ready_table);
+	h->ready_table = NULL;
+	deferred = h->deferred_frees;
+	h->deferred_frees = NULL;
+	raw_spin_unlock_irqrestore(&h->lock, flags);
 	blob_free_list(deferred);
-	gm_free(map);
+	gm_reserve_free(h);
 }
-EXPORT_SYMBOL_GPL(gomap_destroy);

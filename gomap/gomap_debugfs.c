@@ -14,6 +14,7 @@
 #include <linux/kernel.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
@@ -50,7 +51,7 @@
 #define GMD_HEX_MAX	512		/* largest N of hex:N */
 #define GMD_STRVAL_MAX	4096		/* largest N of str:N */
 #define GMD_NUM_TEXT	20		/* digits of U64_MAX */
-#define GMD_MAX_TOKS	7		/* create NAME key= value= hint= max= prealloc */
+#define GMD_MAX_TOKS	8		/* create NAME key= value= hint= max= prealloc shards= */
 
 /*
  * A user-supplied map's hint sizes the first bucket array: fail an absurd
@@ -869,12 +870,14 @@ static int gmd_stats_show(struct seq_file *m, void *v)
 	gomap_stats(gm->map, &st);
 	up_read(&gm->sem);
 
-	/* count / 2^B in hundredths, rounded to nearest. */
-	lf = ((u64)st.count * 100 + (1ULL << st.B) / 2) >> st.B;
+	/* count / buckets in hundredths, rounded to nearest. */
+	lf = div64_u64((u64)st.count * 100 + st.buckets / 2, st.buckets);
 
 	seq_printf(m, "count: %lu\n", st.count);
+	seq_printf(m, "shards: %u\n", st.shards);
+	seq_printf(m, "max_shard_count: %lu\n", st.max_shard_count);
 	seq_printf(m, "B: %u\n", st.B);
-	seq_printf(m, "buckets: %llu\n", 1ULL << st.B);
+	seq_printf(m, "buckets: %lu\n", st.buckets);
 	seq_printf(m, "noverflow: %u\n", st.noverflow);
 	seq_printf(m, "overflow_buckets: %lu\n", st.overflow_buckets);
 	seq_printf(m, "growing: %d\n", st.growing);
@@ -948,6 +951,7 @@ struct gmd_create_args {
 	struct gmd_type val;
 	unsigned int hint;
 	unsigned int max;
+	unsigned int shards;
 	bool prealloc;
 };
 
@@ -1023,6 +1027,9 @@ static int gmd_parse_opt(const struct gmd_tok *t, struct gmd_create_args *a,
 		bit = 16;
 		a->prealloc = true;
 		ret = 0;
+	} else if (gmd_tok_prefix(t, "shards=", &v)) {
+		bit = 32;
+		ret = gmd_parse_uint(&v, &a->shards);
 	} else {
 		return -EINVAL;
 	}
@@ -1032,7 +1039,7 @@ static int gmd_parse_opt(const struct gmd_tok *t, struct gmd_create_args *a,
 	return 0;
 }
 
-/* create NAME key=KIND value=VKIND [hint=N] [max=N] [prealloc] */
+/* create NAME key=KIND value=VKIND [hint=N] [max=N] [prealloc] [shards=N] */
 static int gmd_parse_create(const struct gmd_tok *t, int n, struct gmd_create_args *a)
 {
 	unsigned int seen = 0;
@@ -1114,6 +1121,7 @@ static int gmd_create(const struct gmd_create_args *a)
 	params.hint = a->hint;
 	params.max_entries = a->max;
 	params.flags = a->prealloc ? GOMAP_F_PREALLOC : 0;
+	params.shards = a->shards;
 	gm->map = gomap_create(&params, GMD_CREATE_GFP);
 	if (IS_ERR(gm->map)) {
 		ret = PTR_ERR(gm->map);
@@ -1210,11 +1218,12 @@ static int gmd_control_show(struct seq_file *m, void *v)
 
 	mutex_lock(&gmd_lock);
 	list_for_each_entry(gm, &gmd_maps, node)
-		seq_printf(m, "%s key=%s value=%s count=%lu prealloc=%d\n", gm->name,
+		seq_printf(m, "%s key=%s value=%s count=%lu prealloc=%d shards=%u\n", gm->name,
 			   gmd_type_str(&gm->key, true, kbuf, sizeof(kbuf)),
 			   gmd_type_str(&gm->val, false, vbuf, sizeof(vbuf)),
 			   gomap_len(gm->map),
-			   !!(gomap_params(gm->map)->flags & GOMAP_F_PREALLOC));
+			   !!(gomap_params(gm->map)->flags & GOMAP_F_PREALLOC),
+			   gomap_params(gm->map)->shards);
 	mutex_unlock(&gmd_lock);
 	return 0;
 }

@@ -50,22 +50,22 @@ struct gm_dst {
 	unsigned int i;
 };
 
-static void dst_init(struct gomap *map, struct gm_dst *d, void *b)
+static void dst_init(struct gm_hmap *h, struct gm_dst *d, void *b)
 {
-	memset(b, 0, map->table->bucket_size);
-	map->op.bytes += map->table->bucket_size;
-	map->op.buckets++;
+	memset(b, 0, h->table->bucket_size);
+	h->op.bytes += h->table->bucket_size;
+	h->op.buckets++;
 	d->b = b;
 	d->i = 0;
 }
 
 /* An old entry's hash; for u64 keys xxh64_8() on the slot, as evacuate_fast64. */
-static __always_inline u64 evac_hash(struct gomap *map, struct gomap_table *old, void *b,
+static __always_inline u64 evac_hash(struct gm_hmap *h, struct gomap_table *old, void *b,
 				     unsigned int i, bool u64_keys)
 {
 	if (u64_keys)
-		return xxh64_8(bkt_key(old, b, i), map->hash0);
-	return slot_hash(map, old, b, i);
+		return xxh64_8(bkt_key(old, b, i), h->hash0);
+	return slot_hash(h, old, b, i);
 }
 
 /*
@@ -76,10 +76,10 @@ static __always_inline u64 evac_hash(struct gomap *map, struct gomap_table *old,
  */
 #define GM_YBITS	64
 
-static unsigned long evac_count(struct gomap *map, struct gomap_table *old, void *ob,
+static unsigned long evac_count(struct gm_hmap *h, struct gomap_table *old, void *ob,
 				unsigned long newbit, unsigned long *total, u64 *ybits)
 {
-	bool u64_keys = map->kind == GM_KEY_U64;
+	bool u64_keys = h->kind == GM_KEY_U64;
 	unsigned long ny = 0;
 	unsigned int i;
 	void *b;
@@ -90,7 +90,7 @@ static unsigned long evac_count(struct gomap *map, struct gomap_table *old, void
 		for (i = 0; i < GM_SLOTS; i++) {
 			if (!top_live(bkt_tophash(b)[i]))
 				continue;
-			if (newbit && (evac_hash(map, old, b, i, u64_keys) & newbit)) {
+			if (newbit && (evac_hash(h, old, b, i, u64_keys) & newbit)) {
 				ny++;
 				if (*total < GM_YBITS)
 					*ybits |= BIT_ULL(*total);
@@ -108,16 +108,16 @@ struct gm_evac_spares {
 	unsigned int nr_alloc;
 };
 
-static int evac_take_spares(struct gomap *map, struct gm_evac_spares *sp, unsigned long n)
+static int evac_take_spares(struct gm_hmap *h, struct gm_evac_spares *sp, unsigned long n)
 {
-	struct gomap_table *t = map->table;
+	struct gomap_table *t = h->table;
 
 	sp->list = NULL;
 	sp->reserve_next = t->reserve_next;
 	sp->nr_alloc = 0;
 	while (n--) {
 		bool from_reserve = t->reserve_next < t->reserve_end;
-		void *b = tbl_take_overflow(map, t);
+		void *b = tbl_take_overflow(h, t);
 
 		if (!b)
 			goto fail;
@@ -130,7 +130,7 @@ fail:
 	/* The map's buckets head the table's list, the table's own come back whole. */
 	t->reserve_next = sp->reserve_next;
 	while (sp->nr_alloc--)
-		tbl_give_overflow(map, t, ((struct gm_ovf *)t->overflow_list)->bucket);
+		tbl_give_overflow(h, t, ((struct gm_ovf *)t->overflow_list)->bucket);
 	return -ENOMEM;
 }
 
@@ -139,21 +139,21 @@ fail:
  * is full.  @ks and @vs are the key and value slot sizes if the caller
  * knows them at compile time, else 0.
  */
-static __always_inline void evac_move(struct gomap *map, struct gm_dst *d,
+static __always_inline void evac_move(struct gm_hmap *h, struct gm_dst *d,
 				      struct gm_evac_spares *sp, struct gomap_table *old,
 				      void *b, unsigned int i, unsigned int ks, unsigned int vs)
 {
-	struct gomap_table *t = map->table;
+	struct gomap_table *t = h->table;
 
 	if (d->i == GM_SLOTS) {
 		void *next = sp->list;
 
 		sp->list = bkt_overflow(t, next);
 		*bkt_overflow_ptr(t, next) = NULL;
-		tbl_link_overflow(map, t, d->b, next);
+		tbl_link_overflow(h, t, d->b, next);
 		d->b = next;
 		d->i = 0;
-		map->op.buckets++;
+		h->op.buckets++;
 	}
 	bkt_tophash(d->b)[d->i] = bkt_tophash(b)[i];
 	if (ks && vs) {	/* gm_set_shape()'s layout, known at compile time */
@@ -167,7 +167,7 @@ static __always_inline void evac_move(struct gomap *map, struct gm_dst *d,
 		gm_memcpy(bkt_key(t, d->b, d->i), bkt_key(old, b, i), ks);
 		gm_memcpy(bkt_value(t, d->b, d->i), bkt_value(old, b, i), vs);
 	}
-	map->op.bytes += ks + vs;
+	h->op.bytes += ks + vs;
 	d->i++;
 }
 
@@ -179,7 +179,7 @@ static __always_inline void evac_move(struct gomap *map, struct gm_dst *d,
  * with @vs its value slot size (Go's evacuate_fast64); else both are read
  * from the table.
  */
-static __always_inline void evac_chain(struct gomap *map, struct gomap_table *old, void *ob,
+static __always_inline void evac_chain(struct gm_hmap *h, struct gomap_table *old, void *ob,
 				       struct gm_dst *dst, struct gm_evac_spares *sp,
 				       unsigned long newbit, u64 ybits, unsigned int nybits,
 				       bool u64_keys, unsigned int vs)
@@ -190,7 +190,7 @@ static __always_inline void evac_chain(struct gomap *map, struct gomap_table *ol
 	for (b = ob; b; b = bkt_overflow(old, b)) {
 		u8 *top = bkt_tophash(b);
 
-		map->op.buckets++;
+		h->op.buckets++;
 		for (i = 0; i < GM_SLOTS; i++) {
 			bool y = false;
 
@@ -201,32 +201,32 @@ static __always_inline void evac_chain(struct gomap *map, struct gomap_table *ol
 			if (newbit && k < nybits)
 				y = ybits & BIT_ULL(k);
 			else if (newbit)
-				y = evac_hash(map, old, b, i, u64_keys) & newbit;
+				y = evac_hash(h, old, b, i, u64_keys) & newbit;
 			k++;
-			evac_move(map, &dst[y], sp, old, b, i, u64_keys ? sizeof(u64) : 0, vs);
+			evac_move(h, &dst[y], sp, old, b, i, u64_keys ? sizeof(u64) : 0, vs);
 			top[i] = y ? GM_EVAC_Y : GM_EVAC_X;
 		}
 	}
 }
 
 /* Go's advanceEvacuationMark: also ends the growth after the last old bucket. */
-static void gm_advance_mark(struct gomap *map)
+static void gm_advance_mark(struct gm_hmap *h)
 {
-	struct gomap_table *old = map->old_table;
+	struct gomap_table *old = h->old_table;
 	unsigned long stop;
 
-	map->evac_next++;
-	stop = min(map->evac_next + GM_EVAC_SCAN, tbl_size(old));
-	while (map->evac_next != stop && bkt_evacuated(tbl_bucket(old, map->evac_next)))
-		map->evac_next++;
-	if (map->evac_next < tbl_size(old))
+	h->evac_next++;
+	stop = min(h->evac_next + GM_EVAC_SCAN, tbl_size(old));
+	while (h->evac_next != stop && bkt_evacuated(tbl_bucket(old, h->evac_next)))
+		h->evac_next++;
+	if (h->evac_next < tbl_size(old))
 		return;
 	smp_wmb();	/* every bucket initialised before the old table goes */
-	WRITE_ONCE(map->old_table, NULL);
-	map->same_size_grow = false;
-	WRITE_ONCE(map->table->src, NULL);
+	WRITE_ONCE(h->old_table, NULL);
+	h->same_size_grow = false;
+	WRITE_ONCE(h->table->src, NULL);
 	tbl_put(old);			/* the new table's reference on its source */
-	gm_drop_table(map, old, false);	/* the map's reference */
+	gm_drop_table(h, old, false);	/* the map's reference */
 }
 
 /*
@@ -235,10 +235,10 @@ static void gm_advance_mark(struct gomap *map)
  * the hash bit the new mask adds.  The overflow buckets the destinations
  * will need are taken first, so an allocation failure moves nothing.
  */
-int gm_evacuate(struct gomap *map, unsigned long oldi)
+int gm_evacuate(struct gm_hmap *h, unsigned long oldi)
 {
-	struct gomap_table *old = map->old_table, *t = map->table;
-	unsigned long newbit = map->same_size_grow ? 0 : tbl_size(old);
+	struct gomap_table *old = h->old_table, *t = h->table;
+	unsigned long newbit = h->same_size_grow ? 0 : tbl_size(old);
 	unsigned long total, ny, need;
 	struct gm_evac_spares sp = { };
 	unsigned int nybits = 0;	/* y bits evac_count() left in ybits */
@@ -250,29 +250,29 @@ int gm_evacuate(struct gomap *map, unsigned long oldi)
 		goto advance;
 	need = 0;
 	if (bkt_overflow(old, ob)) {	/* more than one bucket's worth may go to x or y */
-		ny = evac_count(map, old, ob, newbit, &total, &ybits);
+		ny = evac_count(h, old, ob, newbit, &total, &ybits);
 		nybits = min_t(unsigned long, total, GM_YBITS);
 		need = DIV_ROUND_UP(total - ny, GM_SLOTS) - !!(total - ny) +
 		       DIV_ROUND_UP(ny, GM_SLOTS) - !!ny;
 	}
-	if (need && evac_take_spares(map, &sp, need)) {
-		map->stats.failed_evacuations++;
+	if (need && evac_take_spares(h, &sp, need)) {
+		h->stats.failed_evacuations++;
 		return -ENOMEM;
 	}
 
-	dst_init(map, &dst[0], tbl_bucket(t, oldi));
+	dst_init(h, &dst[0], tbl_bucket(t, oldi));
 	if (newbit)
-		dst_init(map, &dst[1], tbl_bucket(t, oldi + newbit));
+		dst_init(h, &dst[1], tbl_bucket(t, oldi + newbit));
 	smp_wmb();	/* destinations initialised before the old bucket reads evacuated */
-	if (map->kind == GM_KEY_U64 && t->value_slot == sizeof(u64))
-		evac_chain(map, old, ob, dst, &sp, newbit, ybits, nybits, true, sizeof(u64));
+	if (h->kind == GM_KEY_U64 && t->value_slot == sizeof(u64))
+		evac_chain(h, old, ob, dst, &sp, newbit, ybits, nybits, true, sizeof(u64));
 	else
-		evac_chain(map, old, ob, dst, &sp, newbit, ybits, nybits, false, 0);
+		evac_chain(h, old, ob, dst, &sp, newbit, ybits, nybits, false, 0);
 	WARN_ON_ONCE(sp.list);
-	map->op.evacuated++;
+	h->op.evacuated++;
 advance:
-	if (oldi == map->evac_next)
-		gm_advance_mark(map);
+	if (oldi == h->evac_next)
+		gm_advance_mark(h);
 	return 0;
 }
 
@@ -282,41 +282,41 @@ advance:
  * one growth and started the next) does not go past GM_EVAC_PER_OP: the
  * bucket it needs may stay in the old array, where reads and writes find it.
  */
-void gm_grow_work(struct gomap *map, u64 hash)
+void gm_grow_work(struct gm_hmap *h, u64 hash)
 {
-	if (map->op.evacuated < GM_EVAC_PER_OP)
-		gm_evacuate(map, hash & tbl_mask(map->old_table));
-	if (map->old_table && map->op.evacuated < GM_EVAC_PER_OP)
-		gm_evacuate(map, map->evac_next);
+	if (h->op.evacuated < GM_EVAC_PER_OP)
+		gm_evacuate(h, hash & tbl_mask(h->old_table));
+	if (h->old_table && h->op.evacuated < GM_EVAC_PER_OP)
+		gm_evacuate(h, h->evac_next);
 }
 
 /* Install @t as the new array and start moving into it (Go's hashGrow). */
-static void gm_start_growth(struct gomap *map, struct gomap_table *t, bool same_size)
+static void gm_start_growth(struct gm_hmap *h, struct gomap_table *t, bool same_size)
 {
-	map->old_table = map->table;
-	t->src = map->old_table;
+	h->old_table = h->table;
+	t->src = h->old_table;
 	refcount_inc(&t->src->refs);	/* dropped when the growth ends */
 	smp_wmb();	/* the source before the table that leads to it: see gm_find() */
-	WRITE_ONCE(map->table, t);
-	map->B = t->B;
-	map->same_size_grow = same_size;
-	map->evac_next = 0;
-	map->nr_overflow = 0;
-	map->bytes += t->bytes;
+	WRITE_ONCE(h->table, t);
+	h->B = t->B;
+	h->same_size_grow = same_size;
+	h->evac_next = 0;
+	h->nr_overflow = 0;
+	h->bytes += t->bytes;
 	if (same_size)
-		map->stats.same_size_grows++;
+		h->stats.same_size_grows++;
 	else
-		map->stats.grows++;
+		h->stats.grows++;
 }
 
 /* The array prepared by the worker or a sleeping caller, if it has the wanted size. */
-static struct gomap_table *gm_take_ready(struct gomap *map, unsigned int shift)
+static struct gomap_table *gm_take_ready(struct gm_hmap *h, unsigned int shift)
 {
-	struct gomap_table *t = map->ready_table;
+	struct gomap_table *t = h->ready_table;
 
 	if (!t)
 		return NULL;
-	map->ready_table = NULL;
+	h->ready_table = NULL;
 	if (t->B == shift)
 		return t;
 	tbl_put(t);
@@ -324,13 +324,13 @@ static struct gomap_table *gm_take_ready(struct gomap *map, unsigned int shift)
 }
 
 /* Have the worker allocate an array of 2^@shift buckets (see DOC: Memory reserve). */
-static void gm_want_grow(struct gomap *map, unsigned int shift)
+static void gm_want_grow(struct gm_hmap *h, unsigned int shift)
 {
-	if (map->grow_wanted && map->grow_want_B == shift)
+	if (h->grow_wanted && h->grow_want_B == shift)
 		return;
-	map->stats.deferred_grows++;
-	map->grow_want_B = shift;
-	WRITE_ONCE(map->grow_wanted, true);
+	h->stats.deferred_grows++;
+	h->grow_want_B = shift;
+	WRITE_ONCE(h->grow_wanted, true);
 }
 
 /*
@@ -341,74 +341,74 @@ static void gm_want_grow(struct gomap *map, unsigned int shift)
  * An operation drops the lock for this once: after a failed allocation it
  * leaves the array to the worker.
  */
-int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags)
-	__must_hold(&map->lock)
+int gm_hash_grow(struct gm_hmap *h, gfp_t gfp, unsigned long *flags)
+	__must_hold(&h->lock)
 {
-	bool same_size = !over_load_factor(map->count + 1, map->B);
-	unsigned int shift = map->B + !same_size;
-	struct gomap_table *t = gm_take_ready(map, shift);
+	bool same_size = !over_load_factor(h->count + 1, h->B);
+	unsigned int shift = h->B + !same_size;
+	struct gomap_table *t = gm_take_ready(h, shift);
 	bool blocking = gfpflags_allow_blocking(gfp);
 	gfp_t array_gfp = blocking ? gfp | __GFP_NOWARN : gm_gfp_atomic(gfp);
 
-	if (!t && gm_fail_injected(map, PAGE_SIZE)) {
-		map->stats.failed_grows++;
+	if (!t && gm_fail_injected(h, PAGE_SIZE)) {
+		h->stats.failed_grows++;
 		return -ENOMEM;
 	}
-	if (!t && !map->op.grow_tried && map->op.may_alloc && (blocking || !map->grow_wanted)) {
+	if (!t && !h->op.grow_tried && h->op.may_alloc && (blocking || !h->grow_wanted)) {
 		struct gm_op op;
 
-		map->op.grow_tried = true;
-		gm_write_pause(map, *flags, &op);
-		t = tbl_alloc(map, shift, array_gfp, false);
-		*flags = gm_write_resume(map, &op);
+		h->op.grow_tried = true;
+		gm_write_pause(h, *flags, &op);
+		t = tbl_alloc(h, shift, array_gfp, false);
+		*flags = gm_write_resume(h, &op);
 		if (t) {
-			tbl_put(map->ready_table);
-			map->ready_table = t;
+			tbl_put(h->ready_table);
+			h->ready_table = t;
 		} else {
-			map->stats.failed_grows++;
-			gm_want_grow(map, shift);
+			h->stats.failed_grows++;
+			gm_want_grow(h, shift);
 		}
 		return -EAGAIN;
 	}
 	if (!t) {
-		gm_want_grow(map, shift);
+		gm_want_grow(h, shift);
 		return -ENOMEM;
 	}
-	gm_start_growth(map, t, same_size);
+	gm_start_growth(h, t, same_size);
 	return 0;
 }
 
 /*
  * gm_grow_prepare() - Allocate the array a deferred growth wants.
- * @map: The map, not locked.
+ * @h: The map, not locked.
  *
  * Context: Process context (the map's worker).  May sleep.
  */
-void gm_grow_prepare(struct gomap *map)
+void gm_grow_prepare(struct gm_hmap *h)
 {
 	struct gomap_table *t;
 	unsigned long flags;
 	unsigned int shift;
 	bool wanted, injected;
 
-	raw_spin_lock_irqsave(&map->lock, flags);
-	wanted = map->grow_wanted;
-	shift = map->grow_want_B;
-	injected = wanted && gm_fail_injected(map, PAGE_SIZE);
-	raw_spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_lock_irqsave(&h->lock, flags);
+	wanted = h->grow_wanted;
+	shift = h->grow_want_B;
+	injected = wanted && gm_fail_injected(h, PAGE_SIZE);
+	raw_spin_unlock_irqrestore(&h->lock, flags);
 	if (!wanted)
 		return;
 
-	t = injected ? NULL : tbl_alloc(map, shift, GFP_KERNEL | __GFP_NOWARN, false);
+	t = injected ? NULL : tbl_alloc(h, shift, GFP_KERNEL | __GFP_NOWARN, false);
 
-	raw_spin_lock_irqsave(&map->lock, flags);
-	WRITE_ONCE(map->grow_wanted, false);
+	raw_spin_lock_irqsave(&h->lock, flags);
+	WRITE_ONCE(h->grow_wanted, false);
 	if (!t)
-		map->stats.failed_grows++;
-	if (t && !map->ready_table) {
-		map->ready_table = t;
+		h->stats.failed_grows++;
+	if (t && !h->ready_table) {
+		h->ready_table = t;
 		t = NULL;
 	}
-	raw_spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_unlock_irqrestore(&h->lock, flags);
 	tbl_put(t);
 }

@@ -7,7 +7,9 @@
 #ifndef _GOMAP_INTERNAL_H
 #define _GOMAP_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/cache.h>
 #include <linux/irq_work.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -26,7 +28,10 @@
 #define GM_LOAD_NUM		13			/* Go's loadFactorNum */
 #define GM_LOAD_DEN		2			/* Go's loadFactorDen */
 #define GM_MAX_INLINE		128	/* Go's maxKeySize / maxElemSize */
-#define GM_MAX_B		(BITS_PER_LONG - 8)
+#define GM_SHARD_TOP		56	/* a key's shard: the hash bits just below its tophash */
+#define GM_MAX_SHARD_BITS	8	/* ilog2(GOMAP_MAX_SHARDS) */
+/* Bucket indices stay below the shard bits, and fit an unsigned long. */
+#define GM_MAX_B		min(BITS_PER_LONG - 8, GM_SHARD_TOP - GM_MAX_SHARD_BITS)
 #define GM_STR_CLASS_MIN	32	/* bytes of the smallest string-key copy */
 #define GM_STR_CLASSES		9	/* string-key copies of 32 << 0 .. 32 << 8 bytes */
 
@@ -124,9 +129,9 @@ struct gm_pool {
 };
 
 /*
- * What the operation holding the map lock has done and may do: reset when
- * it takes the lock, and kept aside while it drops the lock in the middle
- * (gm_write_pause()), when other operations take it.
+ * What the operation holding a shard's lock has done and may do: reset
+ * when it takes the lock, and kept aside while it drops the lock in the
+ * middle (gm_write_pause()), when other operations take it.
  */
 struct gm_op {
 	unsigned int evacuated;		/* old buckets evacuated */
@@ -138,18 +143,19 @@ struct gm_op {
 };
 
 /*
- * struct gomap - The map header: Go's hmap.  Writers hold @lock, which
- * stands in for Go's hashWriting flag; lookups take no lock and validate
- * what they read with @seq, under RCU (see DOC: Lockless lookups).  The
- * lock is a raw spinlock, held for a bounded time (see DOC: Locking), so
- * the map works in hardirq context on PREEMPT_RT too.
+ * struct gm_hmap - One Go map: Go's hmap, a shard of a gomap.  Writers
+ * hold @lock, which stands in for Go's hashWriting flag; lookups take no
+ * lock and validate what they read with @seq, under RCU (see DOC: Lockless
+ * lookups).  The lock is a raw spinlock, held for a bounded time (see DOC:
+ * Locking), so the map works in hardirq context on PREEMPT_RT too.
  */
-struct gomap {
+struct gm_hmap {
 	raw_spinlock_t lock;	/* serialises writers; protects every field below */
 	seqcount_raw_spinlock_t seq;	/* bumped around every change lookups could see */
 	bool seq_open;			/* the lock holder has begun a write section */
 	bool prealloc;			/* GOMAP_F_PREALLOC: no call allocates */
-	struct gm_read_stats __percpu *read_stats;
+	bool reseed;			/* draw hash0 anew when emptied: the only shard */
+	struct gomap *map;		/* the map this is a shard of */
 
 	/* Shape, immutable after gomap_create(). */
 	struct gomap_params params;
@@ -197,7 +203,78 @@ struct gomap {
 	size_t bytes;
 
 	unsigned int fail_nth;		/* test hook: fail the nth allocation from now */
+} ____cacheline_aligned_in_smp;
+
+/*
+ * struct gomap - A map: 2^@shard_bits Go maps (see DOC: Shards in
+ * gomap_shard.c).  Everything but @nr_entries and @clear_seq is fixed
+ * at gomap_create().
+ */
+struct gomap {
+	struct gomap_params params;	/* as created, with shards resolved */
+	enum gm_key_kind kind;
+	unsigned int shard_bits;
+	unsigned int shard_shift;	/* hash >> shard_shift & shard_mask: the shard */
+	unsigned long shard_mask;
+	u64 seed;			/* every shard's hash0 when there are several */
+	atomic_long_t nr_entries;	/* with max_entries: entries present or being added */
+	atomic_long_t clear_seq;	/* bumped by gomap_clear() */
+	siphash_key_t rnd_key;		/* where an iterator starts */
+	atomic_t rnd_seq;
+	struct gm_read_stats __percpu *read_stats;
+	struct gm_hmap shards[];
 };
+
+/* The shard of a hash (with one shard, shard 0 whatever the hash). */
+static inline struct gm_hmap *gm_shard(struct gomap *map, u64 hash)
+{
+	return &map->shards[(hash >> map->shard_shift) & map->shard_mask];
+}
+
+static inline unsigned int gm_nr_shards(const struct gomap *map)
+{
+	return 1U << map->shard_bits;
+}
+
+/*
+ * Map-wide max_entries: a new key first takes one of the map's entries,
+ * so that shards writing in parallel never add more than the limit.
+ * Maps without a limit skip the shared counter.
+ */
+static inline bool gm_full(const struct gm_hmap *h)
+{
+	unsigned int max = h->params.max_entries;
+
+	return max && atomic_long_read(&h->map->nr_entries) >= max;
+}
+
+static inline bool gm_take_entry(struct gm_hmap *h)
+{
+	unsigned int max = h->params.max_entries;
+
+	return !max || atomic_long_add_unless(&h->map->nr_entries, 1, max);
+}
+
+static inline void gm_give_entries(struct gm_hmap *h, unsigned long n)
+{
+	if (h->params.max_entries)
+		atomic_long_sub(n, &h->map->nr_entries);
+}
+
+/* How keys of @key_size bytes are compared (GOMAP_KEY_STRING: byte strings). */
+static inline enum gm_key_kind gm_key_kind_of(unsigned int key_size)
+{
+	switch (key_size) {
+	case GOMAP_KEY_STRING:
+		return GM_KEY_STR;
+	case sizeof(u32):
+		return GM_KEY_U32;
+	case sizeof(u64):
+		return GM_KEY_U64;
+	default:
+		return GM_KEY_MEM;
+	}
+}
 
 /* The gfp of an allocation that must not sleep: never sleeps, never warns. */
 static inline gfp_t gm_gfp_atomic(gfp_t gfp)
@@ -218,34 +295,34 @@ static inline bool gm_context_may_alloc(void)
 }
 
 /* May this operation allocate, with the map lock dropped? */
-static inline bool gm_may_alloc(const struct gomap *map)
+static inline bool gm_may_alloc(const struct gm_hmap *h)
 {
-	return !map->prealloc && gm_context_may_alloc();
+	return !h->prealloc && gm_context_may_alloc();
 }
 
 /* ---- Work accounting ---- */
 
-static inline void gm_op_begin(struct gomap *map)
+static inline void gm_op_begin(struct gm_hmap *h)
 {
-	memset(&map->op, 0, sizeof(map->op));
+	memset(&h->op, 0, sizeof(h->op));
 }
 
-static inline void gm_op_end(struct gomap *map)
+static inline void gm_op_end(struct gm_hmap *h)
 {
-	struct gomap_stats *st = &map->stats;
+	struct gomap_stats *st = &h->stats;
 
-	st->max_evacuated_per_op = max(st->max_evacuated_per_op, map->op.evacuated);
-	st->max_buckets_per_op = max(st->max_buckets_per_op, map->op.buckets);
-	st->max_bytes_moved_per_op = max(st->max_bytes_moved_per_op, map->op.bytes);
+	st->max_evacuated_per_op = max(st->max_evacuated_per_op, h->op.evacuated);
+	st->max_buckets_per_op = max(st->max_buckets_per_op, h->op.buckets);
+	st->max_bytes_moved_per_op = max(st->max_bytes_moved_per_op, h->op.bytes);
 }
 
-static inline unsigned long gm_lock(struct gomap *map)
-	__acquires(&map->lock)
+static inline unsigned long gm_lock(struct gm_hmap *h)
+	__acquires(&h->lock)
 {
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&map->lock, flags);
-	gm_op_begin(map);
+	raw_spin_lock_irqsave(&h->lock, flags);
+	gm_op_begin(h);
 	return flags;
 }
 
@@ -254,21 +331,21 @@ static inline unsigned long gm_lock(struct gomap *map)
  * its context may is asked before the lock is taken: under the raw lock
  * preemptible() is false, and on PREEMPT_RT every answer would be no.
  */
-static inline unsigned long gm_lock_op(struct gomap *map)
-	__acquires(&map->lock)
+static inline unsigned long gm_lock_op(struct gm_hmap *h)
+	__acquires(&h->lock)
 {
-	bool may_alloc = gm_may_alloc(map);
-	unsigned long flags = gm_lock(map);
+	bool may_alloc = gm_may_alloc(h);
+	unsigned long flags = gm_lock(h);
 
-	map->op.may_alloc = may_alloc;
+	h->op.may_alloc = may_alloc;
 	return flags;
 }
 
-static inline void gm_unlock(struct gomap *map, unsigned long flags)
-	__releases(&map->lock)
+static inline void gm_unlock(struct gm_hmap *h, unsigned long flags)
+	__releases(&h->lock)
 {
-	gm_op_end(map);
-	raw_spin_unlock_irqrestore(&map->lock, flags);
+	gm_op_end(h);
+	raw_spin_unlock_irqrestore(&h->lock, flags);
 }
 
 /*
@@ -278,62 +355,62 @@ static inline void gm_unlock(struct gomap *map, unsigned long flags)
  * assign that only stores a word-sized value in place (see
  * gm_store_word()) never sends readers round again.
  */
-static inline void gm_write_begin(struct gomap *map)
-	__must_hold(&map->lock)
+static inline void gm_write_begin(struct gm_hmap *h)
+	__must_hold(&h->lock)
 {
-	if (map->seq_open)
+	if (h->seq_open)
 		return;
-	write_seqcount_begin(&map->seq);
-	map->seq_open = true;
+	write_seqcount_begin(&h->seq);
+	h->seq_open = true;
 }
 
-static inline void gm_write_end(struct gomap *map)
-	__must_hold(&map->lock)
+static inline void gm_write_end(struct gm_hmap *h)
+	__must_hold(&h->lock)
 {
-	if (!map->seq_open)
+	if (!h->seq_open)
 		return;
-	write_seqcount_end(&map->seq);
-	map->seq_open = false;
+	write_seqcount_end(&h->seq);
+	h->seq_open = false;
 }
 
-static inline unsigned long gm_write_lock(struct gomap *map)
-	__acquires(&map->lock)
+static inline unsigned long gm_write_lock(struct gm_hmap *h)
+	__acquires(&h->lock)
 {
-	unsigned long flags = gm_lock(map);
+	unsigned long flags = gm_lock(h);
 
-	gm_write_begin(map);
+	gm_write_begin(h);
 	return flags;
 }
 
-static inline void gm_write_unlock(struct gomap *map, unsigned long flags)
-	__releases(&map->lock)
+static inline void gm_write_unlock(struct gm_hmap *h, unsigned long flags)
+	__releases(&h->lock)
 {
-	gm_write_end(map);
-	gm_unlock(map, flags);
+	gm_write_end(h);
+	gm_unlock(h, flags);
 }
 
 /*
- * Drop the map lock from inside a write section (to allocate), and take it
+ * Drop the lock from inside a write section (to allocate), and take it
  * back.  Other operations may take the lock meanwhile: @op keeps this
  * one's accounting and limits (the evacuation bound included) for the
  * resume.
  */
-static inline void gm_write_pause(struct gomap *map, unsigned long flags, struct gm_op *op)
-	__releases(&map->lock)
+static inline void gm_write_pause(struct gm_hmap *h, unsigned long flags, struct gm_op *op)
+	__releases(&h->lock)
 {
-	gm_write_end(map);
-	*op = map->op;
-	raw_spin_unlock_irqrestore(&map->lock, flags);
+	gm_write_end(h);
+	*op = h->op;
+	raw_spin_unlock_irqrestore(&h->lock, flags);
 }
 
-static inline unsigned long gm_write_resume(struct gomap *map, const struct gm_op *op)
-	__acquires(&map->lock)
+static inline unsigned long gm_write_resume(struct gm_hmap *h, const struct gm_op *op)
+	__acquires(&h->lock)
 {
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&map->lock, flags);
-	map->op = *op;
-	gm_write_begin(map);
+	raw_spin_lock_irqsave(&h->lock, flags);
+	h->op = *op;
+	gm_write_begin(h);
 	return flags;
 }
 
@@ -344,65 +421,71 @@ struct gm_key;
 struct gm_pos;
 
 /* gomap_table.c */
-bool gm_fail_injected(struct gomap *map, size_t size);
-struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp, bool zero);
-struct gomap_table *tbl_take_first(struct gomap *map);
+bool gm_fail_injected(struct gm_hmap *h, size_t size);
+struct gomap_table *tbl_alloc(struct gm_hmap *h, unsigned int shift, gfp_t gfp, bool zero);
+struct gomap_table *tbl_take_first(struct gm_hmap *h);
 void blob_free_list(struct gm_blob *blob);
 void tbl_put(struct gomap_table *t);
-void gm_drop_table(struct gomap *map, struct gomap_table *t, bool owns_entries);
-void *tbl_take_overflow(struct gomap *map, struct gomap_table *t);
-void tbl_give_overflow(struct gomap *map, struct gomap_table *t, void *b);
-void tbl_link_overflow(struct gomap *map, struct gomap_table *t, void *last, void *ovf);
+void gm_drop_table(struct gm_hmap *h, struct gomap_table *t, bool owns_entries);
+void *tbl_take_overflow(struct gm_hmap *h, struct gomap_table *t);
+void tbl_give_overflow(struct gm_hmap *h, struct gomap_table *t, void *b);
+void tbl_link_overflow(struct gm_hmap *h, struct gomap_table *t, void *last, void *ovf);
 
 /* gomap_reserve.c */
 
-void *gm_pool_take(struct gomap *map, unsigned int id);
-void gm_pool_put(struct gomap *map, unsigned int id, void *obj);
-bool gm_reserve_fill(struct gomap *map, gfp_t gfp);
-bool gm_reserve_fill_locked(struct gomap *map, gfp_t gfp, unsigned long *flags);
-void gm_reserve_refill(struct gomap *map, gfp_t gfp);
-int gm_reserve_init(struct gomap *map, gfp_t gfp);
-void gm_reserve_free(struct gomap *map);
+void *gm_pool_take(struct gm_hmap *h, unsigned int id);
+void gm_pool_put(struct gm_hmap *h, unsigned int id, void *obj);
+bool gm_reserve_fill(struct gm_hmap *h, gfp_t gfp);
+bool gm_reserve_fill_locked(struct gm_hmap *h, gfp_t gfp, unsigned long *flags);
+void gm_reserve_kick_fn(struct irq_work *kick);
+void gm_reserve_worker(struct work_struct *work);
+void gm_reserve_refill(struct gm_hmap *h, gfp_t gfp);
+int gm_reserve_init(struct gm_hmap *h, gfp_t gfp);
+void gm_reserve_free(struct gm_hmap *h);
 
 /*
  * After an operation, with the map lock dropped: top up the reserve if the
  * operation left it low, or wake the worker (see DOC: Memory reserve).
  */
-static inline void gm_reserve_after(struct gomap *map, gfp_t gfp)
+static inline void gm_reserve_after(struct gm_hmap *h, gfp_t gfp)
 {
 	/* Racy reads: a stale answer costs one refill early or one operation late. */
-	if (unlikely(READ_ONCE(map->pool_want) || READ_ONCE(map->grow_wanted)))
-		gm_reserve_refill(map, gfp);
+	if (unlikely(READ_ONCE(h->pool_want) || READ_ONCE(h->grow_wanted)))
+		gm_reserve_refill(h, gfp);
 }
 
 /* After an operation that may not allocate at all: leave any refill to the worker. */
-static inline void gm_reserve_kick(struct gomap *map)
+static inline void gm_reserve_kick(struct gm_hmap *h)
 {
-	if (unlikely(READ_ONCE(map->pool_want) || READ_ONCE(map->grow_wanted)))
-		irq_work_queue(&map->kick);
+	if (unlikely(READ_ONCE(h->pool_want) || READ_ONCE(h->grow_wanted)))
+		irq_work_queue(&h->kick);
 }
 
 /* gomap_grow.c */
-int gm_evacuate(struct gomap *map, unsigned long oldi);
-void gm_grow_work(struct gomap *map, u64 hash);
-int gm_hash_grow(struct gomap *map, gfp_t gfp, unsigned long *flags);
-void gm_grow_prepare(struct gomap *map);
+int gm_evacuate(struct gm_hmap *h, unsigned long oldi);
+void gm_grow_work(struct gm_hmap *h, u64 hash);
+int gm_hash_grow(struct gm_hmap *h, gfp_t gfp, unsigned long *flags);
+void gm_grow_prepare(struct gm_hmap *h);
 
 /* gomap_core.c */
-struct gm_blob *gm_detach_deferred(struct gomap *map);
+struct gm_blob *gm_detach_deferred(struct gm_hmap *h);
+void gm_hmap_clear(struct gm_hmap *h);
+void gm_hmap_stats(struct gm_hmap *h, struct gomap_stats *stats);
+int gm_hmap_init(struct gm_hmap *h, struct gomap *map, unsigned int hint, gfp_t gfp);
+void gm_hmap_destroy(struct gm_hmap *h);
 
 /* gomap_lookup.c */
-bool gm_find_slow(struct gomap *map, struct gm_key *key, struct gm_pos *pos);
+bool gm_find_slow(struct gm_hmap *h, struct gm_key *key, struct gm_pos *pos);
 
 /*
  * A random number for the lock holder (Go's fastrand): SipHash of a counter
  * under a per-map key.  get_random_u64() takes a local_lock, a sleeping
  * lock on PREEMPT_RT, so operations never call it.
  */
-static inline u64 gm_random(struct gomap *map)
-	__must_hold(&map->lock)
+static inline u64 gm_random(struct gm_hmap *h)
+	__must_hold(&h->lock)
 {
-	return siphash_1u64(++map->rnd_seq, &map->rnd_key);
+	return siphash_1u64(++h->rnd_seq, &h->rnd_key);
 }
 
 /* The debugfs operator interface (gomap_debugfs.c), set up by module init. */
@@ -437,6 +520,7 @@ static inline bool gomap_should_fail(size_t size)
 /* Test-only entry points: exported only where the kernel has KUnit. */
 void gomap_test_set_seed(struct gomap *map, u64 seed);
 u64 gomap_test_hash(struct gomap *map, const void *key, size_t len);
+unsigned int gomap_test_shard(struct gomap *map, const void *key, size_t len);
 void gomap_test_fail_alloc(struct gomap *map, unsigned int nth);
 int gomap_test_check(struct gomap *map);
 int gomap_test_tophash(struct gomap *map, unsigned long bucket, unsigned int depth,

@@ -9,6 +9,7 @@
 #include <linux/prefetch.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
+#include <linux/siphash.h>
 
 #include "gomap_bucket.h"
 
@@ -21,6 +22,10 @@
  * even if the map grows, once or many times, between steps; entries added
  * during the walk may or may not be returned.  A slot whose entry was
  * evacuated since the walk started is looked up again in the current map.
+ *
+ * A map of several shards is walked a shard at a time, from a random one,
+ * each walked as above; keys never move between shards, so every entry is
+ * still returned once.
  *
  * Go's garbage collector keeps the arrays an iterator walks alive; here the
  * iterator pins them with a reference, and out-of-line keys deleted while
@@ -50,18 +55,18 @@ static void iter_pin_walk(struct gomap_iter *it, struct gomap_table *t)
  * not evacuated, keeping only the entries bound for this bucket
  * (@check, else GM_NO_CHECK).  Returns the table that holds the chain.
  */
-static struct gomap_table *iter_chain(struct gomap *map, struct gomap_iter *it, void **b,
+static struct gomap_table *iter_chain(struct gm_hmap *h, struct gomap_iter *it, void **b,
 				      unsigned long *check)
 {
-	struct gomap_table *old = READ_ONCE(map->old_table);
+	struct gomap_table *old = READ_ONCE(h->old_table);
 
 	*check = GM_NO_CHECK;
-	if (old && it->B == READ_ONCE(map->B)) {
+	if (old && it->B == READ_ONCE(h->B)) {
 		void *ob = tbl_bucket(old, it->bucket & tbl_mask(old));
 
 		if (!bkt_evacuated(ob)) {
 			*b = ob;
-			if (!READ_ONCE(map->same_size_grow))
+			if (!READ_ONCE(h->same_size_grow))
 				*check = it->bucket;
 			return old;
 		}
@@ -75,7 +80,7 @@ static struct gomap_table *iter_chain(struct gomap *map, struct gomap_iter *it, 
  * come round to its start, -EAGAIN when a lockless step would have to pin
  * another table, true otherwise.
  */
-static int iter_next_bucket(struct gomap *map, struct gomap_iter *it, bool lockless)
+static int iter_next_bucket(struct gm_hmap *h, struct gomap_iter *it, bool lockless)
 {
 	struct gomap_table *t;
 	unsigned long check;
@@ -83,7 +88,7 @@ static int iter_next_bucket(struct gomap *map, struct gomap_iter *it, bool lockl
 
 	if (it->bucket == it->start_bucket && it->wrapped)
 		return false;
-	t = iter_chain(map, it, &b, &check);
+	t = iter_chain(h, it, &b, &check);
 	if (t != it->walk_table) {
 		if (lockless)
 			return -EAGAIN;
@@ -101,7 +106,7 @@ static int iter_next_bucket(struct gomap *map, struct gomap_iter *it, bool lockl
 
 /* Copy out the entry at @pos; returns its key length or -E2BIG. */
 static __always_inline int
-iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_t key_size, void *value)
+iter_copy_out(struct gm_hmap *h, struct gm_pos *pos, void *key, size_t key_size, void *value)
 {
 	size_t len;
 	const void *k = slot_key(pos->t, pos->b, pos->i, &len);
@@ -111,7 +116,7 @@ iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_t key_size,
 	if (key && len)
 		gm_memcpy(key, k, len);
 	if (value)	/* one load, like a lookup: in-place overwrites open no section */
-		gm_load_value(map, value, slot_value(pos->t, pos));
+		gm_load_value(h, value, slot_value(pos->t, pos));
 	return len;
 }
 
@@ -122,7 +127,7 @@ iter_copy_out(struct gomap *map, struct gm_pos *pos, void *key, size_t key_size,
  * line, so that the common step takes no local's address (and needs no
  * stack canary).
  */
-static noinline int iter_copy_moved(struct gomap *map, struct gomap_table *t, void *b,
+static noinline int iter_copy_moved(struct gm_hmap *h, struct gomap_table *t, void *b,
 				    unsigned int i, void *key, size_t key_size, void *value)
 {
 	struct gm_pos pos;
@@ -130,10 +135,10 @@ static noinline int iter_copy_moved(struct gomap *map, struct gomap_table *t, vo
 	size_t klen;
 	const void *kp = slot_key(t, b, i, &klen);
 
-	gm_key_init(map, &k, kp, klen);
-	if (!gm_find_slow(map, &k, &pos))
+	gm_key_init(h, &k, kp, klen);
+	if (!gm_find_slow(h, &k, &pos))
 		return -ENOENT;
-	return iter_copy_out(map, &pos, key, key_size, value);
+	return iter_copy_out(h, &pos, key, key_size, value);
 }
 
 /*
@@ -155,7 +160,7 @@ static void prefetch_str_keys(struct gomap_table *t, void *b)
  * -E2BIG without moving on.
  */
 static __always_inline int
-iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size, void *value,
+iter_scan_bucket(struct gm_hmap *h, struct gomap_iter *it, void *key, size_t key_size, void *value,
 		 int *len)
 {
 	struct gomap_table *t = it->walk_table;
@@ -174,16 +179,16 @@ iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key
 		if (top_empty(top) || top == GM_EVAC_EMPTY)
 			continue;
 		if (it->check_bucket != GM_NO_CHECK &&
-		    (slot_hash(map, t, b, i) & tbl_mask(it->table)) != it->check_bucket)
+		    (slot_hash(h, t, b, i) & tbl_mask(it->table)) != it->check_bucket)
 			continue;
 		if (top == GM_EVAC_X || top == GM_EVAC_Y) {
-			*len = iter_copy_moved(map, t, b, i, key, key_size, value);
+			*len = iter_copy_moved(h, t, b, i, key, key_size, value);
 			if (*len == -ENOENT)
 				continue;	/* deleted meanwhile */
 		} else {
 			struct gm_pos pos = { .b = b, .i = i, .t = t };
 
-			*len = iter_copy_out(map, &pos, key, key_size, value);
+			*len = iter_copy_out(h, &pos, key, key_size, value);
 		}
 		it->slot = *len < 0 ? slot : slot + 1;
 		return *len < 0 ? *len : 1;
@@ -192,44 +197,101 @@ iter_scan_bucket(struct gomap *map, struct gomap_iter *it, void *key, size_t key
 	return 0;
 }
 
+/*
+ * Begin the walk of shard @h: pin its array and pick a random start bucket
+ * and slot offset (Go's mapiterinit).  An empty shard's walk is done at
+ * once.
+ */
+static void iter_shard_start(struct gomap_iter *it, struct gm_hmap *h)
+{
+	unsigned long flags;
+	u64 r;
+
+	it->h = h;
+	it->table = NULL;
+	it->walk_table = NULL;
+	it->bptr = NULL;
+	it->wrapped = false;
+	it->done = false;
+	flags = gm_lock(h);
+	h->nr_iters++;
+	it->clear_seq = h->clear_seq;
+	if (!h->table || !h->count) {
+		it->done = true;
+		goto out;
+	}
+	it->table = h->table;
+	refcount_inc(&it->table->refs);
+	it->B = it->table->B;
+	r = gm_random(h);
+	it->start_bucket = r & tbl_mask(it->table);
+	it->offset = (r >> it->B) & (GM_SLOTS - 1);
+	it->bucket = it->start_bucket;
+out:
+	gm_unlock(h, flags);
+}
+
+/* End the walk of the current shard and release what it pinned. */
+static void iter_shard_stop(struct gomap_iter *it)
+{
+	struct gm_hmap *h = it->h;
+	struct gm_blob *deferred;
+	unsigned long flags;
+
+	flags = gm_lock(h);
+	tbl_put(it->walk_table);
+	tbl_put(it->table);
+	h->nr_iters--;
+	deferred = gm_detach_deferred(h);
+	gm_unlock(h, flags);
+	blob_free_list(deferred);
+	it->h = NULL;
+}
+
+/*
+ * The walk of the current shard is over: go on to the next shard.
+ * Returns false, the whole walk over, after the last shard or a
+ * gomap_clear() since the walk started.
+ */
+static bool iter_next_shard(struct gomap_iter *it)
+{
+	struct gomap *map = it->map;
+
+	iter_shard_stop(it);
+	if (!it->shards_left || it->map_clear_seq != atomic_long_read(&map->clear_seq))
+		return false;
+	it->shards_left--;
+	it->shard = (it->shard + 1) & map->shard_mask;
+	iter_shard_start(it, &map->shards[it->shard]);
+	return true;
+}
+
 /**
  * gomap_iter_start() - Begin a walk over a map (Go's mapiterinit).
  * @it: Iterator to set up; caller-owned, e.g. on the stack.
  * @map: The map.
  *
- * Picks a random start bucket and slot offset, so no two walks need agree
- * on the order.  Must be paired with gomap_iter_stop().
+ * Picks a random shard to start from, and in each shard a random start
+ * bucket and slot offset, so no two walks need agree on the order.  Must
+ * be paired with gomap_iter_stop().
  *
  * Context: Any context but NMI, where the walk is empty: its
- * gomap_iter_next() returns -EBUSY.  Takes and releases the map lock.
+ * gomap_iter_next() returns -EBUSY.  Takes and releases a shard's lock.
  */
 void gomap_iter_start(struct gomap_iter *it, struct gomap *map)
 {
-	unsigned long flags;
 	u64 r;
 
 	memset(it, 0, sizeof(*it));
-	if (unlikely(in_nmi())) {
-		it->done = true;	/* no map: gomap_iter_stop() has nothing to do */
-		return;
-	}
+	if (unlikely(in_nmi()))
+		return;	/* no map: gomap_iter_stop() has nothing to do */
 	it->map = map;
-	flags = gm_lock(map);
-	map->nr_iters++;
-	it->clear_seq = map->clear_seq;
-	if (!map->table || !map->count) {
-		it->done = true;
-		goto out;
-	}
-	it->table = map->table;
-	refcount_inc(&it->table->refs);
-	it->B = it->table->B;
-	r = gm_random(map);
-	it->start_bucket = r & tbl_mask(it->table);
-	it->offset = (r >> it->B) & (GM_SLOTS - 1);
-	it->bucket = it->start_bucket;
-out:
-	gm_unlock(map, flags);
+	it->map_clear_seq = atomic_long_read(&map->clear_seq);
+	/* get_random_u32() takes a sleeping lock on PREEMPT_RT: SipHash instead. */
+	r = siphash_1u64(atomic_inc_return(&map->rnd_seq), &map->rnd_key);
+	it->shard = r & map->shard_mask;
+	it->shards_left = map->shard_mask;
+	iter_shard_start(it, &map->shards[it->shard]);
 }
 EXPORT_SYMBOL_GPL(gomap_iter_start);
 
@@ -243,7 +305,7 @@ EXPORT_SYMBOL_GPL(gomap_iter_start);
  * after GM_ITER_BATCH empty buckets.
  */
 static __always_inline int
-iter_step(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size, void *value,
+iter_step(struct gm_hmap *h, struct gomap_iter *it, void *key, size_t key_size, void *value,
 	  int *len, unsigned long *flags)
 {
 	unsigned int budget = GM_ITER_BATCH;
@@ -252,7 +314,7 @@ iter_step(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size, 
 	for (;;) {
 		if (it->done)
 			return -ENOENT;
-		if (it->clear_seq != READ_ONCE(map->clear_seq)) {
+		if (it->clear_seq != READ_ONCE(h->clear_seq)) {
 			if (!flags)
 				return -EAGAIN;
 			it->done = true;
@@ -262,12 +324,12 @@ iter_step(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size, 
 			if (!budget--) {
 				if (!flags)
 					return -EAGAIN;
-				gm_unlock(map, *flags);
+				gm_unlock(h, *flags);
 				budget = GM_ITER_BATCH;
-				*flags = gm_lock(map);
+				*flags = gm_lock(h);
 				continue;
 			}
-			ret = iter_next_bucket(map, it, !flags);
+			ret = iter_next_bucket(h, it, !flags);
 			if (ret < 0)
 				return ret;
 			if (!ret) {
@@ -275,7 +337,7 @@ iter_step(struct gomap *map, struct gomap_iter *it, void *key, size_t key_size, 
 				return -ENOENT;
 			}
 		}
-		ret = iter_scan_bucket(map, it, key, key_size, value, len);
+		ret = iter_scan_bucket(h, it, key, key_size, value, len);
 		if (ret)
 			return ret;
 		it->bptr = bkt_overflow(it->walk_table, it->bptr);
@@ -329,7 +391,7 @@ static __always_inline void iter_mark_restore(struct gomap_iter *it, const struc
 static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size, void *value,
 			      int *len)
 {
-	struct gomap *map = it->map;
+	struct gm_hmap *h = it->h;
 	struct iter_mark saved;
 	unsigned int seq;
 	int ret;
@@ -338,14 +400,30 @@ static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size,
 		return -EAGAIN;
 	iter_mark_save(&saved, it);
 	rcu_read_lock();
-	seq = read_seqcount_begin(&map->seq);
-	ret = iter_step(map, it, key, key_size, value, len, NULL);
-	if (ret != -EAGAIN && read_seqcount_retry(&map->seq, seq))
+	seq = read_seqcount_begin(&h->seq);
+	ret = iter_step(h, it, key, key_size, value, len, NULL);
+	if (ret != -EAGAIN && read_seqcount_retry(&h->seq, seq))
 		ret = -EAGAIN;
 	rcu_read_unlock();
 	if (ret == -EAGAIN)
 		iter_mark_restore(it, &saved);
 	return ret;
+}
+
+/* The next entry of the current shard's walk; -ENOENT when it is over. */
+static int iter_next_in_shard(struct gomap_iter *it, void *key, size_t key_size, void *value)
+{
+	struct gm_hmap *h = it->h;
+	unsigned long flags;
+	int ret, len = 0;
+
+	ret = iter_next_lockless(it, key, key_size, value, &len);
+	if (ret != -EAGAIN)
+		return ret > 0 ? len : ret;
+	flags = gm_lock(h);
+	ret = iter_step(h, it, key, key_size, value, &len, &flags);
+	gm_unlock(h, flags);
+	return ret > 0 ? len : ret;
 }
 
 /**
@@ -359,11 +437,13 @@ static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size,
  * the map grows between calls; deleted entries are not returned; entries
  * added during the walk may or may not be.  After gomap_clear() the walk
  * ends.  Most calls take no lock: they read like a lockless lookup and
- * keep the step only if no writer ran meanwhile.  The first call, a step
- * onto another table during a growth and a lost race take the map lock,
- * which is dropped every few buckets, so a call holds it for bounded time.
+ * keep the step only if no writer ran meanwhile.  The first call in a
+ * shard, a step onto another table during a growth and a lost race take
+ * the shard's lock, which is dropped every few buckets, so a call holds it
+ * for bounded time.  A call that finds the rest of a shard empty goes on
+ * to the next: it takes each shard's lock once at most.
  *
- * Context: Any context but NMI.  May take and release the map lock.
+ * Context: Any context but NMI.  May take and release shards' locks.
  * Return:
  * * >= 0 - the key length; key and value were copied.
  * * -ENOENT - the walk is over.
@@ -373,20 +453,16 @@ static int iter_next_lockless(struct gomap_iter *it, void *key, size_t key_size,
  */
 int gomap_iter_next(struct gomap_iter *it, void *key, size_t key_size, void *value)
 {
-	struct gomap *map = it->map;
-	unsigned long flags;
-	int ret, len = 0;
+	int ret;
 
-	if (unlikely(in_nmi() || !map))
-		return in_nmi() ? -EBUSY : -ENOENT;
-
-	ret = iter_next_lockless(it, key, key_size, value, &len);
-	if (ret != -EAGAIN)
-		return ret > 0 ? len : ret;
-	flags = gm_lock(map);
-	ret = iter_step(map, it, key, key_size, value, &len, &flags);
-	gm_unlock(map, flags);
-	return ret > 0 ? len : ret;
+	if (unlikely(in_nmi()))
+		return -EBUSY;
+	while (it->h) {
+		ret = iter_next_in_shard(it, key, key_size, value);
+		if (ret != -ENOENT || !iter_next_shard(it))
+			return ret;
+	}
+	return -ENOENT;
 }
 EXPORT_SYMBOL_GPL(gomap_iter_next);
 
@@ -396,23 +472,13 @@ EXPORT_SYMBOL_GPL(gomap_iter_next);
  *
  * Context: Any context but NMI, where it warns and keeps what the walk
  * pinned (a walk started in NMI context pinned nothing).  Takes and
- * releases the map lock.
+ * releases a shard's lock.
  */
 void gomap_iter_stop(struct gomap_iter *it)
 {
-	struct gomap *map = it->map;
-	struct gm_blob *deferred;
-	unsigned long flags;
-
-	if (!map || WARN_ON_ONCE(in_nmi()))
+	if (!it->h || WARN_ON_ONCE(in_nmi()))
 		return;
-	flags = gm_lock(map);
-	tbl_put(it->walk_table);
-	tbl_put(it->table);
-	map->nr_iters--;
-	deferred = gm_detach_deferred(map);
-	gm_unlock(map, flags);
-	blob_free_list(deferred);
+	iter_shard_stop(it);
 	memset(it, 0, sizeof(*it));
 }
 EXPORT_SYMBOL_GPL(gomap_iter_stop);

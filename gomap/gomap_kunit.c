@@ -177,6 +177,10 @@ struct gomap *gm_create_params(struct kunit *test, const struct gomap_params *p)
 	return map;
 }
 
+/*
+ * The suites but gomap_shard test one Go map, bucket by bucket: their maps
+ * have one shard.
+ */
 struct gomap *gm_create(struct kunit *test, unsigned int key_size,
 			unsigned int value_size, unsigned int hint)
 {
@@ -184,6 +188,7 @@ struct gomap *gm_create(struct kunit *test, unsigned int key_size,
 		.key_size = key_size,
 		.value_size = value_size,
 		.hint = hint,
+		.shards = 1,
 	};
 
 	return gm_create_params(test, &p);
@@ -374,7 +379,8 @@ unsigned int gm_finish_grow(struct kunit *test, struct gomap *map)
 /* The default map of every suite: u64 keys and values, no hint. */
 int gm_test_init(struct kunit *test)
 {
-	struct gomap_params p = { .key_size = sizeof(u64), .value_size = sizeof(u64) };
+	struct gomap_params p = { .key_size = sizeof(u64), .value_size = sizeof(u64),
+				  .shards = 1 };
 	struct gomap *map = gomap_create(&p, GFP_KERNEL);
 
 	if (IS_ERR(map))

@@ -32,11 +32,15 @@ static inline struct gomap_stats gm_stats(struct gomap *map)
 	return st;
 }
 
-/* Wait until the map's irq_work and the worker it queues have run. */
+/* Wait until the shards' irq_works and the workers they queue have run. */
 static inline void gm_flush_worker(struct gomap *map)
 {
-	irq_work_sync(&map->kick);
-	flush_work(&map->work);
+	unsigned int i;
+
+	for (i = 0; i < gm_nr_shards(map); i++) {
+		irq_work_sync(&map->shards[i].kick);
+		flush_work(&map->shards[i].work);
+	}
 }
 
 /* A key kind and value size that a behaviour must hold for. */

@@ -976,7 +976,7 @@ static void gomap_test_hash_matches_xxh64(struct kunit *test)
 /* How many write sections the map has seen (its seqcount, two per section). */
 static unsigned int gm_sections(struct gomap *map)
 {
-	return raw_read_seqcount(&map->seq) / 2;
+	return raw_read_seqcount(&map->shards[0].seq) / 2;
 }
 
 /*

@@ -356,7 +356,8 @@ static void gm_sweep_step(struct gm_sweep *s, struct rnd_state *rnd, u32 step)
  */
 static bool gm_sweep_run(const struct gm_sweep_kind *k, unsigned int nth, struct gm_sweep *s)
 {
-	struct gomap_params p = { .key_size = k->key_size, .value_size = k->value_size };
+	struct gomap_params p = { .key_size = k->key_size, .value_size = k->value_size,
+				  .shards = 1 };
 	struct gomap_stats st;
 	struct rnd_state rnd;
 	u32 step;

@@ -174,7 +174,8 @@ static void gomap_test_assign_hardirq_takes_reserve(struct kunit *test)
 
 static void gomap_test_assign_hardirq_reserve_empty(struct kunit *test)
 {
-	struct gomap_params p = { .key_size = GOMAP_KEY_STRING, .value_size = sizeof(u64) };
+	struct gomap_params p = { .key_size = GOMAP_KEY_STRING, .value_size = sizeof(u64),
+				  .shards = 1 };
 	struct gomap *map = gr_map(test, &p);
 	struct gr_irq *irq = gr_irq_new(test, map, gr_assign_str_fn, 0, GR_MAX_OPS);
 	unsigned int failed;
@@ -251,7 +252,7 @@ static void gomap_test_create_hardirq_ebusy(struct kunit *test)
 
 static void gomap_test_delete_str_deferred_free(struct kunit *test)
 {
-	struct gomap_params p = { .key_size = GOMAP_KEY_STRING };
+	struct gomap_params p = { .key_size = GOMAP_KEY_STRING, .shards = 1 };
 	struct gomap *map = gr_map(test, &p);
 	char key[32];
 
@@ -261,7 +262,8 @@ static void gomap_test_delete_str_deferred_free(struct kunit *test)
 
 	/* The key's copy is freed after a grace period, not in the delete. */
 	KUNIT_EXPECT_EQ(test, gm_stats(map).deferred_frees, 1UL);
-	KUNIT_EXPECT_EQ(test, gm_stats(map).bytes, (size_t)map->pools[GM_POOL_TABLE].size);
+	KUNIT_EXPECT_EQ(test, gm_stats(map).bytes,
+			(size_t)map->shards[0].pools[GM_POOL_TABLE].size);
 	gomap_destroy(map);
 }
 

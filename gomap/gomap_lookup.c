@@ -92,13 +92,13 @@ found:
  * bounded by the memory it reads.  The barriers pair with those in
  * gm_start_growth(), gm_advance_mark() and gm_evacuate().
  */
-static __always_inline bool gm_find(struct gomap *map, struct gm_key *key, struct gm_pos *pos)
+static __always_inline bool gm_find(struct gm_hmap *h, struct gm_key *key, struct gm_pos *pos)
 {
 	struct gomap_table *t, *old;
 	void *last, *b;
 
-	t = READ_ONCE(map->table);
-	if (!t || !READ_ONCE(map->count))
+	t = READ_ONCE(h->table);
+	if (!t || !READ_ONCE(h->count))
 		return false;
 	/*
 	 * The table's own source, not map->old_table: after a clear in the
@@ -114,7 +114,7 @@ static __always_inline bool gm_find(struct gomap *map, struct gm_key *key, struc
 		if (hit >= 0)
 			return hit;
 	}
-	gm_key_hash(map, key);
+	gm_key_hash(h, key);
 	if (old) {
 		b = tbl_bucket(old, key->hash & tbl_mask(old));
 		if (!bkt_evacuated(b))
@@ -128,14 +128,14 @@ static __always_inline bool gm_find(struct gomap *map, struct gm_key *key, struc
 /* ---- Lookup ---- */
 
 /* Find @key and copy its value out; the caller validates or holds the lock. */
-static __always_inline bool gm_read(struct gomap *map, struct gm_key *key, void *value)
+static __always_inline bool gm_read(struct gm_hmap *h, struct gm_key *key, void *value)
 {
 	struct gm_pos pos;
 
-	if (!gm_find(map, key, &pos))
+	if (!gm_find(h, key, &pos))
 		return false;
 	if (value)
-		gm_load_value(map, value, slot_value(pos.t, &pos));
+		gm_load_value(h, value, slot_value(pos.t, &pos));
 	return true;
 }
 
@@ -143,16 +143,16 @@ static __always_inline bool gm_read(struct gomap *map, struct gm_key *key, void 
  * gm_find() is inlined into the lockless lookups, the hot path; the other
  * callers share this copy.
  */
-bool gm_find_slow(struct gomap *map, struct gm_key *key, struct gm_pos *pos)
+bool gm_find_slow(struct gm_hmap *h, struct gm_key *key, struct gm_pos *pos)
 {
-	return gm_find(map, key, pos);
+	return gm_find(h, key, pos);
 }
 
 /*
  * A lookup that lost too many races: under the lock.  It sets up its own
  * key, so the lockless path's never leaves registers.
  */
-static noinline bool gm_read_locked(struct gomap *map, const void *kptr, size_t len,
+static noinline bool gm_read_locked(struct gm_hmap *h, const void *kptr, size_t len,
 				    void *value)
 {
 	struct gm_key key;
@@ -160,12 +160,12 @@ static noinline bool gm_read_locked(struct gomap *map, const void *kptr, size_t 
 	unsigned long flags;
 	bool found;
 
-	gm_key_init(map, &key, kptr, len);
-	raw_spin_lock_irqsave(&map->lock, flags);
-	found = gm_find_slow(map, &key, &pos);
+	gm_key_init(h, &key, kptr, len);
+	raw_spin_lock_irqsave(&h->lock, flags);
+	found = gm_find_slow(h, &key, &pos);
 	if (found && value)
-		gm_load_value(map, value, slot_value(pos.t, &pos));
-	raw_spin_unlock_irqrestore(&map->lock, flags);
+		gm_load_value(h, value, slot_value(pos.t, &pos));
+	raw_spin_unlock_irqrestore(&h->lock, flags);
 	return found;
 }
 
@@ -174,7 +174,7 @@ static noinline bool gm_read_locked(struct gomap *map, const void *kptr, size_t 
  * CPU: it never waits, for the seqcount or for the lock.  Returns 1 if
  * found, 0 if not, -EBUSY if writers kept winning and the lock was held.
  */
-static noinline int gm_read_nmi(struct gomap *map, const void *kptr, size_t len, void *value)
+static noinline int gm_read_nmi(struct gm_hmap *h, const void *kptr, size_t len, void *value)
 {
 	unsigned int tries, seq;
 	struct gm_key key;
@@ -182,42 +182,44 @@ static noinline int gm_read_nmi(struct gomap *map, const void *kptr, size_t len,
 	unsigned long flags;
 	int found;
 
-	gm_key_init(map, &key, kptr, len);
+	gm_key_init(h, &key, kptr, len);
 	for (tries = 0; tries < GM_READ_TRIES; tries++) {
-		seq = raw_read_seqcount(&map->seq);
+		seq = raw_read_seqcount(&h->seq);
 		if (seq & 1)
 			continue;	/* a write section is open, maybe under us */
-		found = gm_find_slow(map, &key, &pos);
+		found = gm_find_slow(h, &key, &pos);
 		if (found && value)
-			gm_load_value(map, value, slot_value(pos.t, &pos));
-		if (!read_seqcount_retry(&map->seq, seq))
+			gm_load_value(h, value, slot_value(pos.t, &pos));
+		if (!read_seqcount_retry(&h->seq, seq))
 			return found;
 	}
-	if (!raw_spin_trylock_irqsave(&map->lock, flags))
+	if (!raw_spin_trylock_irqsave(&h->lock, flags))
 		return -EBUSY;
-	found = gm_find_slow(map, &key, &pos);
+	found = gm_find_slow(h, &key, &pos);
 	if (found && value)
-		gm_load_value(map, value, slot_value(pos.t, &pos));
-	raw_spin_unlock_irqrestore(&map->lock, flags);
+		gm_load_value(h, value, slot_value(pos.t, &pos));
+	raw_spin_unlock_irqrestore(&h->lock, flags);
 	return found;
 }
 
 /*
  * Lookups take no lock: they read under RCU and look again if a writer
- * changed the map meanwhile (the map's seqcount).  A lookup that keeps
- * losing to writers takes the lock instead, so it always finishes.
+ * changed the key's shard meanwhile (the shard's seqcount).  A lookup that
+ * keeps losing to writers takes the lock instead, so it always finishes.
  */
 static __always_inline int gm_lookup(struct gomap *map, const void *kptr, size_t len,
 				     void *value, enum gm_key_kind kind)
 {
 	unsigned int tries, seq;
 	struct gm_key key;
+	struct gm_hmap *h;
 	int found;
 
 	gm_key_init_kind(&key, kptr, len, kind);
+	h = gm_shard_of(map, &key);
 	rcu_read_lock();
 	if (unlikely(in_nmi())) {
-		found = gm_read_nmi(map, kptr, len, value);
+		found = gm_read_nmi(h, kptr, len, value);
 		if (found < 0) {
 			rcu_read_unlock();
 			return found;
@@ -225,12 +227,12 @@ static __always_inline int gm_lookup(struct gomap *map, const void *kptr, size_t
 		goto out;
 	}
 	for (tries = 0; tries < GM_READ_TRIES; tries++) {
-		seq = read_seqcount_begin(&map->seq);
-		found = gm_read(map, &key, value);
-		if (!read_seqcount_retry(&map->seq, seq))
+		seq = read_seqcount_begin(&h->seq);
+		found = gm_read(h, &key, value);
+		if (!read_seqcount_retry(&h->seq, seq))
 			goto out;
 	}
-	found = gm_read_locked(map, kptr, len, value);
+	found = gm_read_locked(h, kptr, len, value);
 out:
 	rcu_read_unlock();
 	if (found)
@@ -247,9 +249,9 @@ out:
  * @value: Receives a copy of the value; may be NULL to test presence.
  *
  * Context: Any context, NMI included.  Takes no lock unless writers keep
- * winning: reads under RCU, checks the map's seqcount, and takes the map
- * lock only after losing GM_READ_TRIES races in a row.  In NMI context it
- * never waits, for a write section or for the lock.
+ * winning: reads under RCU, checks the seqcount of the key's shard, and
+ * takes the shard's lock only after losing GM_READ_TRIES races in a row.
+ * In NMI context it never waits, for a write section or for the lock.
  * Return:
  * * 0 - found; the value was copied.
  * * -ENOENT - no such key.
@@ -285,7 +287,7 @@ EXPORT_SYMBOL_GPL(gomap_lookup);
  */
 int gomap_lookup_str(struct gomap *map, const char *key, size_t len, void *value)
 {
-	if (!is_str(map) || len > GOMAP_MAX_STR_LEN)
+	if (!gm_map_str(map) || len > GOMAP_MAX_STR_LEN)
 		return -EINVAL;
 	return gm_lookup(map, key, len, value, GM_KEY_STR);
 }

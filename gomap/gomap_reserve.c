@@ -52,7 +52,7 @@
 
 /*
  * gm_pool_take() - Take an object from list @id of the reserve.
- * @map: The map, locked.
+ * @h: The map, locked.
  * @id: GM_POOL_*.
  *
  * Asks the fault-injection hook first, as an allocation would (not for a
@@ -62,40 +62,40 @@
  *
  * Return: The object (not zeroed), or NULL.
  */
-void *gm_pool_take(struct gomap *map, unsigned int id)
-	__must_hold(&map->lock)
+void *gm_pool_take(struct gm_hmap *h, unsigned int id)
+	__must_hold(&h->lock)
 {
-	struct gm_pool *pool = &map->pools[id];
+	struct gm_pool *pool = &h->pools[id];
 	void **obj = pool->head;
 
-	if (!pool->arena && gm_fail_injected(map, pool->size))
+	if (!pool->arena && gm_fail_injected(h, pool->size))
 		return NULL;	/* a preallocated map's takes are not allocations */
 	if (!obj) {
-		map->stats.reserve_empty++;
+		h->stats.reserve_empty++;
 		if (!pool->arena) {
 			pool->target = clamp(2 * pool->target, GM_TARGET_MIN, GM_TARGET_MAX);
-			WRITE_ONCE(map->pool_want, map->pool_want | BIT(id));
+			WRITE_ONCE(h->pool_want, h->pool_want | BIT(id));
 		}
 		return NULL;
 	}
 	pool->head = *obj;
 	pool->nr--;
-	map->stats.reserve_bytes -= pool->size;
+	h->stats.reserve_bytes -= pool->size;
 	if (!pool->arena && pool->nr <= pool->target / 2)
-		WRITE_ONCE(map->pool_want, map->pool_want | BIT(id));
+		WRITE_ONCE(h->pool_want, h->pool_want | BIT(id));
 	return obj;
 }
 
 /* Put @obj on list @id: an operation's rollback, or a preallocated map's free. */
-void gm_pool_put(struct gomap *map, unsigned int id, void *obj)
-	__must_hold(&map->lock)
+void gm_pool_put(struct gm_hmap *h, unsigned int id, void *obj)
+	__must_hold(&h->lock)
 {
-	struct gm_pool *pool = &map->pools[id];
+	struct gm_pool *pool = &h->pools[id];
 
 	*(void **)obj = pool->head;
 	pool->head = obj;
 	pool->nr++;
-	map->stats.reserve_bytes += pool->size;
+	h->stats.reserve_bytes += pool->size;
 }
 
 /* A refill of the reserve: planned and put under the lock, allocated without it. */
@@ -107,13 +107,13 @@ struct gm_refill {
 };
 
 /* Allocate @n objects for list @id, linked through their first word; sets *@got. */
-static void *pool_alloc(struct gomap *map, unsigned int id, unsigned int n, gfp_t gfp,
+static void *pool_alloc(struct gm_hmap *h, unsigned int id, unsigned int n, gfp_t gfp,
 			unsigned int *got)
 {
 	void *list = NULL;
 
 	for (*got = 0; *got < n; (*got)++) {
-		void **obj = kmalloc(map->pools[id].size, gfp);
+		void **obj = kmalloc(h->pools[id].size, gfp);
 
 		if (!obj)
 			break;
@@ -126,18 +126,18 @@ static void *pool_alloc(struct gomap *map, unsigned int id, unsigned int n, gfp_
 /*
  * gm_refill_plan() - Decide what a refill allocates: every list marked
  * low, up to its target.  The refill owns the marks from here on.
- * @map: The map, locked.
+ * @h: The map, locked.
  * @r: The refill to plan.
  */
-static void gm_refill_plan(struct gomap *map, struct gm_refill *r)
-	__must_hold(&map->lock)
+static void gm_refill_plan(struct gm_hmap *h, struct gm_refill *r)
+	__must_hold(&h->lock)
 {
 	unsigned int id;
 
-	r->want = map->pool_want;
-	WRITE_ONCE(map->pool_want, 0);
+	r->want = h->pool_want;
+	WRITE_ONCE(h->pool_want, 0);
 	for (id = 0; id < GM_NR_POOLS; id++) {
-		struct gm_pool *pool = &map->pools[id];
+		struct gm_pool *pool = &h->pools[id];
 
 		r->need[id] = r->want & BIT(id) ? pool->target - min(pool->nr, pool->target) : 0;
 	}
@@ -145,14 +145,14 @@ static void gm_refill_plan(struct gomap *map, struct gm_refill *r)
 
 /*
  * gm_refill_alloc() - Allocate what gm_refill_plan() decided.
- * @map: The map, not locked.
+ * @h: The map, not locked.
  * @r: The refill.
  * @gfp: Allocation flags; made non-blocking unless they allow sleeping.
  *
  * Context: Where the kernel allows allocating with @gfp (gm_may_alloc()).
  * Return: false if an allocation failed.
  */
-static bool gm_refill_alloc(struct gomap *map, struct gm_refill *r, gfp_t gfp)
+static bool gm_refill_alloc(struct gm_hmap *h, struct gm_refill *r, gfp_t gfp)
 {
 	bool full = true;
 	unsigned int id;
@@ -160,7 +160,7 @@ static bool gm_refill_alloc(struct gomap *map, struct gm_refill *r, gfp_t gfp)
 	if (!gfpflags_allow_blocking(gfp))
 		gfp = gm_gfp_atomic(gfp);
 	for (id = 0; id < GM_NR_POOLS; id++) {
-		r->lists[id] = pool_alloc(map, id, r->need[id], gfp, &r->got[id]);
+		r->lists[id] = pool_alloc(h, id, r->need[id], gfp, &r->got[id]);
 		full &= r->got[id] == r->need[id];
 	}
 	return full;
@@ -169,11 +169,11 @@ static bool gm_refill_alloc(struct gomap *map, struct gm_refill *r, gfp_t gfp)
 /*
  * gm_refill_put() - Put what gm_refill_alloc() got on the lists.  A list
  * that got less than it needed stays marked low.
- * @map: The map, locked.
+ * @h: The map, locked.
  * @r: The refill.
  */
-static void gm_refill_put(struct gomap *map, struct gm_refill *r)
-	__must_hold(&map->lock)
+static void gm_refill_put(struct gm_hmap *h, struct gm_refill *r)
+	__must_hold(&h->lock)
 {
 	unsigned int id;
 
@@ -182,13 +182,13 @@ static void gm_refill_put(struct gomap *map, struct gm_refill *r)
 			void *obj = r->lists[id];
 
 			r->lists[id] = *(void **)obj;
-			gm_pool_put(map, id, obj);
+			gm_pool_put(h, id, obj);
 		}
 		if (r->got[id] < r->need[id])
-			WRITE_ONCE(map->pool_want, map->pool_want | BIT(id));
+			WRITE_ONCE(h->pool_want, h->pool_want | BIT(id));
 	}
 	if (r->want)
-		map->stats.reserve_refills++;
+		h->stats.reserve_refills++;
 }
 
 /*
@@ -196,49 +196,49 @@ static void gm_refill_put(struct gomap *map, struct gm_refill *r)
  * operation: allocate with the lock dropped, and put what was allocated on
  * the lists once it is taken back, under the same hold as the operation's
  * next attempt, so that no other caller takes it first.
- * @map: The map, locked, inside a write section.
+ * @h: The map, locked, inside a write section.
  * @gfp: Allocation flags.
  * @flags: The saved interrupt state of the lock hold.
  *
  * Context: Where the kernel allows allocating with @gfp (gm_may_alloc()).
  * Return: false if an allocation failed.
  */
-bool gm_reserve_fill_locked(struct gomap *map, gfp_t gfp, unsigned long *flags)
-	__must_hold(&map->lock)
+bool gm_reserve_fill_locked(struct gm_hmap *h, gfp_t gfp, unsigned long *flags)
+	__must_hold(&h->lock)
 {
 	struct gm_refill r;
 	struct gm_op op;
 	bool full;
 
-	gm_refill_plan(map, &r);
-	gm_write_pause(map, *flags, &op);
-	full = gm_refill_alloc(map, &r, gfp);
-	*flags = gm_write_resume(map, &op);
-	gm_refill_put(map, &r);
+	gm_refill_plan(h, &r);
+	gm_write_pause(h, *flags, &op);
+	full = gm_refill_alloc(h, &r, gfp);
+	*flags = gm_write_resume(h, &op);
+	gm_refill_put(h, &r);
 	return full;
 }
 
 /*
  * gm_reserve_fill() - Top up the lists marked low, with the map lock dropped.
- * @map: The map, not locked.
+ * @h: The map, not locked.
  * @gfp: Allocation flags.
  *
  * Context: Where the kernel allows allocating with @gfp (gm_may_alloc()).
  * Return: false if an allocation failed; the list stays marked low.
  */
-bool gm_reserve_fill(struct gomap *map, gfp_t gfp)
+bool gm_reserve_fill(struct gm_hmap *h, gfp_t gfp)
 {
 	struct gm_refill r;
 	unsigned long flags;
 	bool full;
 
-	raw_spin_lock_irqsave(&map->lock, flags);
-	gm_refill_plan(map, &r);
-	raw_spin_unlock_irqrestore(&map->lock, flags);
-	full = gm_refill_alloc(map, &r, gfp);
-	raw_spin_lock_irqsave(&map->lock, flags);
-	gm_refill_put(map, &r);
-	raw_spin_unlock_irqrestore(&map->lock, flags);
+	raw_spin_lock_irqsave(&h->lock, flags);
+	gm_refill_plan(h, &r);
+	raw_spin_unlock_irqrestore(&h->lock, flags);
+	full = gm_refill_alloc(h, &r, gfp);
+	raw_spin_lock_irqsave(&h->lock, flags);
+	gm_refill_put(h, &r);
+	raw_spin_unlock_irqrestore(&h->lock, flags);
 	return full;
 }
 
@@ -246,39 +246,39 @@ bool gm_reserve_fill(struct gomap *map, gfp_t gfp)
  * gm_reserve_refill() - After an operation that left the reserve low or
  * wanted a bucket array: refill here if the context may allocate, else
  * wake the worker.
- * @map: The map, not locked.
+ * @h: The map, not locked.
  * @gfp: The operation's allocation flags.
  */
-void gm_reserve_refill(struct gomap *map, gfp_t gfp)
+void gm_reserve_refill(struct gm_hmap *h, gfp_t gfp)
 {
-	if (gm_may_alloc(map) && READ_ONCE(map->pool_want) &&
-	    gm_reserve_fill(map, gfp) && !READ_ONCE(map->grow_wanted))
+	if (gm_may_alloc(h) && READ_ONCE(h->pool_want) &&
+	    gm_reserve_fill(h, gfp) && !READ_ONCE(h->grow_wanted))
 		return;
-	irq_work_queue(&map->kick);
+	irq_work_queue(&h->kick);
 }
 
 /* The irq_work: any context may queue it; it queues the worker. */
-static void gm_kick_fn(struct irq_work *kick)
+void gm_reserve_kick_fn(struct irq_work *kick)
 {
-	struct gomap *map = container_of(kick, struct gomap, kick);
+	struct gm_hmap *h = container_of(kick, struct gm_hmap, kick);
 
-	queue_work(system_unbound_wq, &map->work);
+	queue_work(system_unbound_wq, &h->work);
 }
 
 /* The worker, in process context: a deferred growth's array, then the reserve. */
-static void gm_worker(struct work_struct *work)
+void gm_reserve_worker(struct work_struct *work)
 {
-	struct gomap *map = container_of(work, struct gomap, work);
+	struct gm_hmap *h = container_of(work, struct gm_hmap, work);
 
-	gm_grow_prepare(map);
-	if (READ_ONCE(map->pool_want))
-		gm_reserve_fill(map, GFP_KERNEL);
+	gm_grow_prepare(h);
+	if (READ_ONCE(h->pool_want))
+		gm_reserve_fill(h, GFP_KERNEL);
 }
 
 /* Give every object of list @id its place in one allocation (GOMAP_F_PREALLOC). */
-static int pool_prealloc(struct gomap *map, unsigned int id, unsigned long n, gfp_t gfp)
+static int pool_prealloc(struct gm_hmap *h, unsigned int id, unsigned long n, gfp_t gfp)
 {
-	struct gm_pool *pool = &map->pools[id];
+	struct gm_pool *pool = &h->pools[id];
 	unsigned long i;
 	size_t bytes;
 
@@ -288,7 +288,7 @@ static int pool_prealloc(struct gomap *map, unsigned int id, unsigned long n, gf
 	if (!pool->arena)
 		return -ENOMEM;
 	for (i = n; i--; )
-		gm_pool_put(map, id, pool->arena + i * pool->size);
+		gm_pool_put(h, id, pool->arena + i * pool->size);
 	pool->target = n;
 	return 0;
 }
@@ -298,16 +298,16 @@ static int pool_prealloc(struct gomap *map, unsigned int id, unsigned long n, gf
  * of line, and the overflow buckets max_entries entries need when every
  * chain is packed (DOC: Preallocated maps): one for each GM_SLOTS entries.
  */
-static int gm_reserve_prealloc(struct gomap *map, gfp_t gfp)
+static int gm_reserve_prealloc(struct gm_hmap *h, gfp_t gfp)
 {
-	unsigned long n = map->params.max_entries;
+	unsigned long n = h->params.max_entries;
 	int ret;
 
-	ret = pool_prealloc(map, GM_POOL_OVF, DIV_ROUND_UP(n, GM_SLOTS), gfp);
-	if (!ret && map->value_indirect)
-		ret = pool_prealloc(map, GM_POOL_VALUE, n, gfp);
-	if (!ret && map->key_indirect)
-		ret = pool_prealloc(map, GM_POOL_KEY, n, gfp);
+	ret = pool_prealloc(h, GM_POOL_OVF, DIV_ROUND_UP(n, GM_SLOTS), gfp);
+	if (!ret && h->value_indirect)
+		ret = pool_prealloc(h, GM_POOL_VALUE, n, gfp);
+	if (!ret && h->key_indirect)
+		ret = pool_prealloc(h, GM_POOL_KEY, n, gfp);
 	return ret;
 }
 
@@ -318,24 +318,24 @@ static unsigned int gm_blob_size(unsigned int len)
 }
 
 /* Each list's object size and first target, from the map's shape. */
-static void gm_reserve_shape(struct gomap *map)
+static void gm_reserve_shape(struct gm_hmap *h)
 {
-	struct gm_pool *pools = map->pools;
+	struct gm_pool *pools = h->pools;
 	unsigned int c;
 
-	pools[GM_POOL_TABLE].size = sizeof(struct gomap_table) + map->bucket_size;
+	pools[GM_POOL_TABLE].size = sizeof(struct gomap_table) + h->bucket_size;
 	pools[GM_POOL_TABLE].target = 1;
-	pools[GM_POOL_OVF].size = sizeof(struct gm_ovf) + map->bucket_size;
+	pools[GM_POOL_OVF].size = sizeof(struct gm_ovf) + h->bucket_size;
 	pools[GM_POOL_OVF].target = GM_TARGET_OVF;
-	if (map->value_indirect) {
-		pools[GM_POOL_VALUE].size = gm_blob_size(map->params.value_size);
+	if (h->value_indirect) {
+		pools[GM_POOL_VALUE].size = gm_blob_size(h->params.value_size);
 		pools[GM_POOL_VALUE].target = GM_TARGET_COPIES;
 	}
-	if (map->key_indirect) {
-		pools[GM_POOL_KEY].size = gm_blob_size(map->params.key_size);
+	if (h->key_indirect) {
+		pools[GM_POOL_KEY].size = gm_blob_size(h->params.key_size);
 		pools[GM_POOL_KEY].target = GM_TARGET_COPIES;
 	}
-	if (map->kind != GM_KEY_STR)
+	if (h->kind != GM_KEY_STR)
 		return;
 	/* Keys up to 104 bytes have a list from the start, longer ones on first use. */
 	for (c = 0; c < GM_STR_CLASSES; c++) {
@@ -347,39 +347,37 @@ static void gm_reserve_shape(struct gomap *map)
 
 /**
  * gm_reserve_init() - Set up a new map's reserve and worker, and fill it.
- * @map: The map, not yet visible to anyone; its lock initialised.
+ * @h: The map, not yet visible to anyone; its lock initialised.
  * @gfp: gomap_create()'s allocation flags.
  *
  * Return: 0 or -ENOMEM.  gm_reserve_free() undoes either.
  */
-int gm_reserve_init(struct gomap *map, gfp_t gfp)
+int gm_reserve_init(struct gm_hmap *h, gfp_t gfp)
 {
 	unsigned int id;
 
-	init_irq_work(&map->kick, gm_kick_fn);
-	INIT_WORK(&map->work, gm_worker);
-	gm_reserve_shape(map);
-	if (map->prealloc) {
+	gm_reserve_shape(h);
+	if (h->prealloc) {
 		for (id = 0; id < GM_NR_POOLS; id++)
-			map->pools[id].target = 0;
-		return gm_reserve_prealloc(map, gfp);
+			h->pools[id].target = 0;
+		return gm_reserve_prealloc(h, gfp);
 	}
 	for (id = 0; id < GM_NR_POOLS; id++)
-		if (map->pools[id].target)
-			map->pool_want |= BIT(id);
-	return gm_reserve_fill(map, gfp) ? 0 : -ENOMEM;
+		if (h->pools[id].target)
+			h->pool_want |= BIT(id);
+	return gm_reserve_fill(h, gfp) ? 0 : -ENOMEM;
 }
 
 /*
  * gm_reserve_free() - Free the reserve of a map being destroyed.
- * @map: The map; its worker stopped.
+ * @h: The map; its worker stopped.
  */
-void gm_reserve_free(struct gomap *map)
+void gm_reserve_free(struct gm_hmap *h)
 {
 	unsigned int id;
 
 	for (id = 0; id < GM_NR_POOLS; id++) {
-		struct gm_pool *pool = &map->pools[id];
+		struct gm_pool *pool = &h->pools[id];
 
 		if (pool->arena) {
 			kvfree(pool->arena);

@@ -26,15 +26,15 @@
  * Does the allocation about to be made fail on purpose?  Asks the per-map
  * test hook, then the fail_gomap fault-injection attribute.
  */
-bool gm_fail_injected(struct gomap *map, size_t size)
+bool gm_fail_injected(struct gm_hmap *h, size_t size)
 {
 	bool fail;
 
-	if (unlikely(map->fail_nth))
-		fail = map->fail_nth == UINT_MAX || !--map->fail_nth;
+	if (unlikely(h->fail_nth))
+		fail = h->fail_nth == UINT_MAX || !--h->fail_nth;
 	else
 		fail = gomap_should_fail(size);
-	map->op.fail_fired |= fail;
+	h->op.fail_fired |= fail;
 	return fail;
 }
 
@@ -77,7 +77,7 @@ static void tbl_mem_free(void *p, unsigned int page_order)
 }
 
 /* Set up the header of a table of 2^@shift buckets and @nreserve spare ones. */
-static void tbl_init(struct gomap *map, struct gomap_table *t, unsigned int shift,
+static void tbl_init(struct gm_hmap *h, struct gomap_table *t, unsigned int shift,
 		     unsigned long nreserve, size_t bytes, unsigned int page_order)
 {
 	memset(t, 0, sizeof(*t));
@@ -87,14 +87,14 @@ static void tbl_init(struct gomap *map, struct gomap_table *t, unsigned int shif
 	t->reserve_next = 1UL << shift;
 	t->reserve_end = t->reserve_next + nreserve;
 	t->bytes = bytes;
-	t->kind = map->kind;
-	t->key_indirect = map->key_indirect;
-	t->value_indirect = map->value_indirect;
-	t->key_size = map->params.key_size;
-	t->key_slot = map->key_slot;
-	t->value_slot = map->value_slot;
-	t->value_off = map->value_off;
-	t->bucket_size = map->bucket_size;
+	t->kind = h->kind;
+	t->key_indirect = h->key_indirect;
+	t->value_indirect = h->value_indirect;
+	t->key_size = h->params.key_size;
+	t->key_slot = h->key_slot;
+	t->value_slot = h->value_slot;
+	t->value_off = h->value_off;
+	t->bucket_size = h->bucket_size;
 	refcount_set(&t->refs, 1);
 }
 
@@ -106,17 +106,17 @@ static void tbl_init(struct gomap *map, struct gomap_table *t, unsigned int shif
  * they are filled.  The memory comes from tbl_mem_alloc(), so the map lock
  * must not be held.  The caller consults the fault-injection hook.
  */
-struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp, bool zero)
+struct gomap_table *tbl_alloc(struct gm_hmap *h, unsigned int shift, gfp_t gfp, bool zero)
 {
 	unsigned long nbuckets = 1UL << shift, nreserve = 0;
 	struct gomap_table *t;
 	unsigned int page_order;
 	size_t size;
 
-	if (shift >= 4 && !map->prealloc)
+	if (shift >= 4 && !h->prealloc)
 		nreserve = 1UL << (shift - 4);
 	if (shift > GM_MAX_B ||
-	    check_mul_overflow((size_t)(nbuckets + nreserve), (size_t)map->bucket_size, &size) ||
+	    check_mul_overflow((size_t)(nbuckets + nreserve), (size_t)h->bucket_size, &size) ||
 	    check_add_overflow(size, sizeof(*t), &size))
 		return NULL;
 	if (zero)
@@ -125,7 +125,7 @@ struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp, 
 	if (!t)
 		return NULL;
 	/* What the map holds: a page allocation is a whole power of two of pages. */
-	tbl_init(map, t, shift, nreserve, page_order ? PAGE_SIZE << (page_order - 1) : size,
+	tbl_init(h, t, shift, nreserve, page_order ? PAGE_SIZE << (page_order - 1) : size,
 		 page_order);
 	return t;
 }
@@ -134,15 +134,15 @@ struct gomap_table *tbl_alloc(struct gomap *map, unsigned int shift, gfp_t gfp, 
  * tbl_take_first - A fresh or cleared map's first array, one zeroed bucket
  * (Go's makemap_small), from the reserve.  Under the map lock.
  */
-struct gomap_table *tbl_take_first(struct gomap *map)
-	__must_hold(&map->lock)
+struct gomap_table *tbl_take_first(struct gm_hmap *h)
+	__must_hold(&h->lock)
 {
-	struct gomap_table *t = gm_pool_take(map, GM_POOL_TABLE);
+	struct gomap_table *t = gm_pool_take(h, GM_POOL_TABLE);
 
 	if (!t)
 		return NULL;
-	tbl_init(map, t, 0, 0, map->pools[GM_POOL_TABLE].size, 0);
-	memset(t->buckets, 0, map->bucket_size);
+	tbl_init(h, t, 0, 0, h->pools[GM_POOL_TABLE].size, 0);
+	memset(t->buckets, 0, h->bucket_size);
 	return t;
 }
 
@@ -217,12 +217,12 @@ void tbl_put(struct gomap_table *t)
 }
 
 /* The map gives up its reference to @t; its bytes stop counting. */
-void gm_drop_table(struct gomap *map, struct gomap_table *t, bool owns_entries)
+void gm_drop_table(struct gm_hmap *h, struct gomap_table *t, bool owns_entries)
 {
 	if (!t)
 		return;
 	t->owns_entries = owns_entries;
-	map->bytes -= t->bytes;
+	h->bytes -= t->bytes;
 	tbl_put(t);
 }
 
@@ -233,8 +233,8 @@ void gm_drop_table(struct gomap *map, struct gomap_table *t, bool owns_entries)
  * on its list when it goes; a preallocated map's buckets stay in its
  * reserve's memory.
  */
-void *tbl_take_overflow(struct gomap *map, struct gomap_table *t)
-	__must_hold(&map->lock)
+void *tbl_take_overflow(struct gm_hmap *h, struct gomap_table *t)
+	__must_hold(&h->lock)
 {
 	size_t size = sizeof(struct gm_ovf) + t->bucket_size;
 	struct gm_ovf *ovf;
@@ -243,17 +243,17 @@ void *tbl_take_overflow(struct gomap *map, struct gomap_table *t)
 		void *b = tbl_bucket(t, t->reserve_next++);
 
 		memset(b, 0, t->bucket_size);
-		map->op.bytes += t->bucket_size;
+		h->op.bytes += t->bucket_size;
 		return b;
 	}
-	ovf = gm_pool_take(map, GM_POOL_OVF);
+	ovf = gm_pool_take(h, GM_POOL_OVF);
 	if (!ovf)
 		return NULL;
 	memset(ovf, 0, size);
-	map->op.bytes += size;
+	h->op.bytes += size;
 	t->bytes += size;
-	map->bytes += size;
-	if (!map->prealloc) {
+	h->bytes += size;
+	if (!h->prealloc) {
 		ovf->next = t->overflow_list;
 		t->overflow_list = ovf;
 	}
@@ -265,33 +265,33 @@ void *tbl_take_overflow(struct gomap *map, struct gomap_table *t)
  * reserve (its evacuation rolled back, or a preallocated map's chain
  * shrank).  Unless the map is preallocated, @b is the head of @t's list.
  */
-void tbl_give_overflow(struct gomap *map, struct gomap_table *t, void *b)
-	__must_hold(&map->lock)
+void tbl_give_overflow(struct gm_hmap *h, struct gomap_table *t, void *b)
+	__must_hold(&h->lock)
 {
 	struct gm_ovf *ovf = container_of(b, struct gm_ovf, bucket);
 	size_t size = sizeof(*ovf) + t->bucket_size;
 
-	if (!map->prealloc)
+	if (!h->prealloc)
 		t->overflow_list = ovf->next;
 	t->bytes -= size;
-	map->bytes -= size;
-	gm_pool_put(map, GM_POOL_OVF, ovf);
+	h->bytes -= size;
+	gm_pool_put(h, GM_POOL_OVF, ovf);
 }
 
 /* Go's incrnoverflow: exact below B 16, then counted with probability 1/2^(B-15). */
-static void gm_incr_noverflow(struct gomap *map)
+static void gm_incr_noverflow(struct gm_hmap *h)
 {
-	unsigned int shift = min(map->B, 31U);
+	unsigned int shift = min(h->B, 31U);
 
-	if (shift < 16 || !(gm_random(map) & ((1U << (shift - 15)) - 1)))
-		map->nr_overflow++;
+	if (shift < 16 || !(gm_random(h) & ((1U << (shift - 15)) - 1)))
+		h->nr_overflow++;
 }
 
 /* Link overflow bucket @ovf after @last (Go's newoverflow, second half). */
-void tbl_link_overflow(struct gomap *map, struct gomap_table *t, void *last, void *ovf)
+void tbl_link_overflow(struct gm_hmap *h, struct gomap_table *t, void *last, void *ovf)
 {
 	smp_wmb();	/* the bucket's contents before the link lockless readers follow */
 	WRITE_ONCE(*bkt_overflow_ptr(t, last), ovf);
 	t->nr_overflow++;
-	gm_incr_noverflow(map);
+	gm_incr_noverflow(h);
 }

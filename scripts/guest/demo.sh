@@ -19,10 +19,11 @@ growth() {
 	echo "    after $1 keys: $(grep -E '^(count|B|buckets|growing|nevacuate|grows|overflow_buckets|load_factor):' \
 		$M/stats | tr '\n' ' ')"
 }
-# assign_range A B: assign keys A..B (value = key * 10) in one write.
+# assign_range A B [MAP]: assign keys A..B (value = key * 10) to MAP's
+# directory (default $M) in one write.
 assign_range() {
 	batch=$(awk -v a="$1" -v b="$2" 'BEGIN { for (k = a; k <= b; k++) printf "%d %d\n", k, k * 10 }')
-	echo "$batch" >$M/assign
+	echo "$batch" >"${3:-$M}/assign"
 }
 
 say "gomap demo: Go's runtime hash map in the kernel, driven from a shell"
@@ -31,7 +32,9 @@ echo "a control file to create and destroy named maps, and per map the files"
 echo "assign, lookup, delete, clear, dump and stats. Everything is plain text."
 
 say "Create a map with u64 keys and u64 values"
-run "echo 'create demo key=u64 value=u64' > $G/control"
+echo "shards=1 makes it exactly one Go map; more shards (the default is one"
+echo "per CPU) let writers on different CPUs run in parallel."
+run "echo 'create demo key=u64 value=u64 shards=1' > $G/control"
 run "cat $G/control"
 run "ls $M"
 echo "A fresh map has B=0: one bucket of 8 slots, not even allocated yet."
@@ -73,7 +76,7 @@ run "head -n 5 $M/dump"
 run "wc -l < $M/dump"
 
 say "Bad input is refused and changes nothing"
-run "echo 'create demo key=u64 value=u64' > $G/control"
+run "echo 'create demo key=u64 value=u64 shards=1' > $G/control"
 run "echo '12 not-a-number' > $M/assign"
 run "printf '5000 1\n5001 x\n' > $M/assign"
 echo "Line 1 of that write was fine, but a write with a malformed line applies"
@@ -89,8 +92,15 @@ run "cat $G/control"
 say "Full stats of the demo map"
 run "cat $M/stats"
 
-say "Destroy both maps"
-run "printf 'destroy demo\ndestroy names\n' > $G/control"
+say "Shards: the same keys in a map of 4 Go maps"
+echo "Each shard has its own lock and arrays; a key's shard comes from its hash."
+run "echo 'create wide key=u64 value=u64 shards=4' > $G/control"
+echo "# (assign keys 1..5000 to wide, as above)"
+assign_range 1 5000 $G/wide
+run "grep -E '^(count|shards|max_shard_count|B|buckets|load_factor):' $G/wide/stats"
+
+say "Destroy the maps"
+run "printf 'destroy demo\ndestroy names\ndestroy wide\n' > $G/control"
 run "cat $G/control"
 run "ls $G"
 echo

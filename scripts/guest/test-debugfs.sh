@@ -116,7 +116,22 @@ ok "create m key=u64 value=u64" $C "create m key=u64 value=u64"
 t "m/ has the six files" [ "$(ls $G/m | sort | tr '\n' ' ')" = "assign clear delete dump lookup stats " ]
 modes=$(stat -c %a $G/m/* | sort -u | tr '\n' ' ')
 t "every map file is mode 0600 ($modes)" [ "$modes" = "600 " ]
-t "control lists m with kinds and count" grep -qx "m key=u64 value=u64 count=0 prealloc=0" $C
+t "control lists m with kinds and count" \
+	grep -qxE "m key=u64 value=u64 count=0 prealloc=0 shards=[0-9]+" $C
+ok "create maps of 1, 2 and 64 shards" $C "create s1 key=u64 value=u64 shards=1
+create s2 key=str value=u64 shards=2
+create s64 key=u32 value=none shards=64"
+t "control shows their shards" [ "$(grep -c -e '^s1 .* shards=1$' -e '^s2 .* shards=2$' \
+	-e '^s64 .* shards=64$' $C)" = 3 ]
+t "stats shows their shards" eval '[ "$(stat1 s1 shards) $(stat1 s2 shards) $(stat1 s64 shards)" = "1 2 64" ]'
+bad "shards=3, not a power of two: EINVAL" "$EINVAL" $C "create sb key=u64 value=u64 shards=3"
+bad "shards=512, over the most: EINVAL" "$EINVAL" $C "create sb key=u64 value=u64 shards=512"
+bad "shards given twice: EINVAL" "$EINVAL" $C "create sb key=u64 value=u64 shards=2 shards=2"
+bad "prealloc with shards=2: EINVAL" "$EINVAL" $C "create sb key=u64 value=u64 max=10 prealloc shards=2"
+t "no map sb was made" [ ! -e $G/sb ]
+ok "destroy them" $C "destroy s1
+destroy s2
+destroy s64"
 ok "create a preallocated map" $C "create pa key=u64 value=hex:200 max=1000 prealloc"
 t "control shows it preallocated" grep -q "^pa key=u64 value=hex:200 count=0 prealloc=1" $C
 t "its reserve holds a copy for each value" [ "$(sed -n 's/^reserve_bytes: //p' $G/pa/stats)" -ge 200000 ]
@@ -407,7 +422,7 @@ rm_map set
 # ---------------------------------------------------------------------------
 note "stats and dump"
 
-mk "d key=u64 value=u64"
+mk "d key=u64 value=u64 shards=1"
 lines 3 0 999 >$T/d1
 t "assign 1000 keys in one write" put $G/d/assign $T/d1
 sort $T/d1 >$T/exp
@@ -416,7 +431,7 @@ t "dump gives all 1000 entries once" cmp -s $T/exp $T/got
 dd if=$G/d/dump bs=7 2>/dev/null | sort >$T/got
 t "dump read 7 bytes at a time gives them all once" cmp -s $T/exp $T/got
 missing=
-for f in count B buckets noverflow overflow_buckets growing same_size_grow nevacuate grows \
+for f in count shards max_shard_count B buckets noverflow overflow_buckets growing same_size_grow nevacuate grows \
 	 same_size_grows load_factor bytes max_evacuated_per_op assigns lookups deletes hits misses; do
 	grep -q "^$f: " $G/d/stats || missing="$missing $f"
 done
@@ -428,6 +443,17 @@ t "B grew (B=$B) and buckets = 2^B" eval '[ "$B" -ge 7 ] && [ "$(stat1 d buckets
 want=$(awk -v c=1000 -v b=$((1 << B)) 'BEGIN { x = int(c * 100 / b + 0.5); printf "%d.%02d", x / 100, x % 100 }')
 t "load_factor = count / 2^B = $want" [ "$(stat1 d load_factor)" = "$want" ]
 t "grows >= $B" [ "$(stat1 d grows)" -ge "$B" ]
+mk "d4 key=u64 value=u64 shards=4"
+t "the same keys into 4 shards" put $G/d4/assign $T/d1
+t "its stats: 4 shards, count 1000" eval '[ "$(stat1 d4 shards) $(count d4)" = "4 1000" ]'
+t "the most loaded shard holds between 250 and 1000" \
+	eval '[ "$(stat1 d4 max_shard_count)" -ge 250 ] && [ "$(stat1 d4 max_shard_count)" -lt 1000 ]'
+b4=$(stat1 d4 buckets)
+want=$(awk -v c=1000 -v b="$b4" 'BEGIN { x = int(c * 100 / b + 0.5); printf "%d.%02d", x / 100, x % 100 }')
+t "load_factor = count / buckets of all shards = $want" [ "$(stat1 d4 load_factor)" = "$want" ]
+sorted_dump d4 $T/got
+t "its dump gives all 1000 entries once" cmp -s $T/exp $T/got
+rm_map d4
 t "assigns counted" [ "$(stat1 d assigns)" -ge 1000 ]
 h0=$(stat1 d hits)
 m0=$(stat1 d misses)

@@ -11,5 +11,6 @@
 #include "../../../gomap/gomap_grow.c"
 #include "../../../gomap/gomap_lookup.c"
 #include "../../../gomap/gomap_core.c"
+#include "../../../gomap/gomap_shard.c"
 #include "../../../gomap/gomap_iter.c"
 #include "../../../gomap/gomap_testhooks.c"

@@ -34,6 +34,8 @@ static const unsigned int value_sizes[] = { 8, 0, 1, 4, 13, 64, 128, 129, 300 };
 static const unsigned int hints[] = { 0, 0, 1, 8, 9, 52, 53, 200, 1000 };
 static const unsigned int maxes[] = { 0, 0, 0, 5, 50, 300 };
 static const unsigned int key_spaces[] = { 16, 64, 256, 1024, 4096 };
+/* Shards: one Go map most often, two, many, or the default (0). */
+static const unsigned int shard_counts[] = { 1, 1, 1, 2, 64, 0 };
 
 /* ---- The reference: entries sorted by (length, bytes) ---- */
 
@@ -174,7 +176,34 @@ static void make_value(void)
 
 static bool failure_armed(void)
 {
-	return shim_fail_armed() || map->fail_nth;
+	unsigned int i;
+
+	for (i = 0; i < gm_nr_shards(map); i++)
+		if (map->shards[i].fail_nth)
+			return true;
+	return shim_fail_armed();
+}
+
+/* Times an operation found a list of a shard's reserve empty, all shards. */
+static unsigned long reserve_empty(void)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < gm_nr_shards(map); i++)
+		n += map->shards[i].stats.reserve_empty;
+	return n;
+}
+
+/* Is an array a worker or a sleeping caller prepared waiting to be installed? */
+static bool table_ready(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < gm_nr_shards(map); i++)
+		if (map->shards[i].ready_table)
+			return true;
+	return false;
 }
 
 static void check_lookup(const u8 *k, size_t len, const char *what)
@@ -224,7 +253,7 @@ static void do_assign(unsigned int arg, bool update)
 	gfp_t gfp = op_gfp(arg >> 4);
 	struct upd u = { .add = mix(op_nr) };
 	bool armed = failure_armed();
-	unsigned long empty = map->stats.reserve_empty;
+	unsigned long empty = reserve_empty();
 	int ret;
 
 	make_value();
@@ -250,7 +279,7 @@ static void do_assign(unsigned int arg, bool update)
 	 * reserve ran empty where the map may not allocate (hardirq context,
 	 * or a preallocated map with its reserve spent).
 	 */
-	if (ret == -ENOMEM && (armed || map->stats.reserve_empty > empty)) {
+	if (ret == -ENOMEM && (armed || reserve_empty() > empty)) {
 		if (u.calls)
 			FAIL("update callback ran on -ENOMEM");
 		check_lookup(keybuf, len, "after -ENOMEM");	/* unchanged */
@@ -412,14 +441,14 @@ static void check_all(bool walk)
 	if (st.max_evacuated_per_op > 2)
 		FAIL("an operation evacuated %u buckets", st.max_evacuated_per_op);
 	/* Bytes the map says it holds: what it really holds, at rest. */
-	if (!iters[0].live && !iters[1].live && !map->ready_table && !in_irq) {
+	if (!iters[0].live && !iters[1].live && !table_ready() && !in_irq) {
 		shim_rcu_barrier();
 		shim_mem_stats(&mem);
-		if ((long)(st.bytes + st.reserve_bytes + sizeof(*map)) !=
-		    mem.live_bytes - base_bytes)
+		long header = struct_size(map, shards, gm_nr_shards(map));
+
+		if ((long)(st.bytes + st.reserve_bytes) + header != mem.live_bytes - base_bytes)
 			FAIL("stats.bytes %zu + reserve_bytes %zu but the map holds %ld bytes",
-			     st.bytes, st.reserve_bytes,
-			     mem.live_bytes - base_bytes - (long)sizeof(*map));
+			     st.bytes, st.reserve_bytes, mem.live_bytes - base_bytes - header);
 	}
 	if (walk)
 		full_walk();
@@ -455,8 +484,11 @@ static void create_map(const u8 *h)
 	key_space = key_spaces[h[4] % ARRAY_SIZE(key_spaces)];
 	/* Preallocated a quarter of the time it can be: a limit, fixed-size keys. */
 	params.flags = 0;
-	if (params.max_entries && params.key_size && (h[5] & 6) == 6)
+	params.shards = shard_counts[(h[5] >> 3) % ARRAY_SIZE(shard_counts)];
+	if (params.max_entries && params.key_size && (h[5] & 6) == 6) {
 		params.flags = GOMAP_F_PREALLOC;
+		params.shards = 1;
+	}
 	if (params.key_size && params.key_size < 2)
 		key_space = min(key_space, 256U);
 	shim_mem_stats(&mem);
@@ -557,7 +589,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		case 23: {
 			bool armed = failure_armed();
-			unsigned long empty = map->stats.reserve_empty;
+			unsigned long empty = reserve_empty();
 			int ret = gomap_test_grow_step(map, op_gfp(arg));
 
 			/*
@@ -565,7 +597,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			 * of overflow buckets where the map may not allocate.
 			 */
 			if (ret < 0 && !(ret == -ENOMEM &&
-					 (armed || map->stats.reserve_empty > empty)))
+					 (armed || reserve_empty() > empty)))
 				FAIL("grow_step gave %d", ret);
 			break;
 		}

@@ -1264,8 +1264,8 @@ TEST(walk_copies_string_keys_with_their_own_length)
 
 	ASSERT_EQ(gomap_assign_str(map, "abc", 3, &v, GFP_KERNEL), 0);
 	for (i = 0; i < GM_SLOTS; i++)
-		if (((u8 *)map->table->buckets)[i] >= GM_MIN_TOPHASH)
-			slot = (struct gm_str *)((u8 *)map->table->buckets + GM_SLOTS) + i;
+		if (((u8 *)map->shards[0].table->buckets)[i] >= GM_MIN_TOPHASH)
+			slot = (struct gm_str *)((u8 *)map->shards[0].table->buckets + GM_SLOTS) + i;
 	ASSERT_NE(slot, NULL);
 	ASSERT_EQ(slot->len, 3);
 	slot->len = sizeof(key);	/* a racing writer's length */
@@ -1513,7 +1513,7 @@ TEST(allocator_failure_sweep)
  */
 TEST(whole_api_runs_in_hardirq_context_with_gfp_atomic)
 {
-	struct gomap_params p = { .key_size = GOMAP_KEY_STRING, .value_size = 8 };
+	struct gomap_params p = { .key_size = GOMAP_KEY_STRING, .value_size = 8, .shards = 1 };
 	struct gomap *map = gomap_create(&p, GFP_KERNEL);
 	struct gomap_iter it;
 	u64 i, one = 1, seen = 0;
@@ -1613,16 +1613,16 @@ static void racing_hardirq_writer(struct shim_spinlock *l)
 	unsigned long flags;
 	void *obj;
 
-	if (l != (struct shim_spinlock *)&race_map->lock)
+	if (l != (struct shim_spinlock *)&race_map->shards[0].lock)
 		return;
 	race_runs++;
 	shim_irq_enter();
-	raw_spin_lock_irqsave(&race_map->lock, flags);
-	while ((obj = gm_pool_take(race_map, GM_POOL_VALUE))) {
+	raw_spin_lock_irqsave(&race_map->shards[0].lock, flags);
+	while ((obj = gm_pool_take(&race_map->shards[0], GM_POOL_VALUE))) {
 		*(void **)obj = race_loot;
 		race_loot = obj;
 	}
-	raw_spin_unlock_irqrestore(&race_map->lock, flags);
+	raw_spin_unlock_irqrestore(&race_map->shards[0].lock, flags);
 	if (race_also_deletes) {
 		u64 missing = ~0ULL;
 
@@ -1727,13 +1727,13 @@ TEST(nmi_callers_get_ebusy_and_never_wait)
 
 	/* The NMI came in while this CPU's writer held the lock, mid-section. */
 	k = 1;
-	raw_spin_lock_irqsave(&map->lock, flags);
-	write_seqcount_begin(&map->seq);
+	raw_spin_lock_irqsave(&map->shards[0].lock, flags);
+	write_seqcount_begin(&map->shards[0].seq);
 	shim_nmi_enter();
 	EXPECT_EQ(gomap_lookup(map, &k, &out), -EBUSY);
 	shim_nmi_exit();
-	write_seqcount_end(&map->seq);
-	raw_spin_unlock_irqrestore(&map->lock, flags);
+	write_seqcount_end(&map->shards[0].seq);
+	raw_spin_unlock_irqrestore(&map->shards[0].lock, flags);
 	EXPECT_EQ(gomap_lookup(map, &k, &out), 0);
 	tmap_free(map);
 }

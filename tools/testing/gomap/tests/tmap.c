@@ -8,13 +8,14 @@
 
 #define MAX_MAPS 64
 static struct gomap *maps[MAX_MAPS];
+unsigned int tmap_shards = 1;
 
 struct gomap *tmap_new(unsigned int key_size, unsigned int value_size, unsigned int hint,
 		       unsigned int max_entries)
 {
 	struct gomap_params p = {
 		.key_size = key_size, .value_size = value_size,
-		.hint = hint, .max_entries = max_entries,
+		.hint = hint, .max_entries = max_entries, .shards = tmap_shards,
 	};
 	struct gomap *map = gomap_create(&p, GFP_KERNEL);
 	int i;

@@ -7,6 +7,9 @@
 #include <linux/gfp.h>
 #include "gomap_internal.h"
 
+/* The shards of the maps tmap_new() creates: 1, one Go map, unless a case changes it. */
+extern unsigned int tmap_shards;
+
 /* Create a map the runner destroys if the case does not (ASSERTs on failure). */
 struct gomap *tmap_new(unsigned int key_size, unsigned int value_size, unsigned int hint,
 		       unsigned int max_entries);
