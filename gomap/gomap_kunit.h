@@ -116,5 +116,6 @@ extern struct kunit_suite gomap_iter_suite;
 extern struct kunit_suite gomap_context_suite;
 extern struct kunit_suite gomap_fault_suite;
 extern struct kunit_suite gomap_reserve_suite;
+extern struct kunit_suite gomap_shard_suite;
 
 #endif /* _GOMAP_KUNIT_H */
