@@ -11,6 +11,7 @@
 
 #include <linux/delay.h>
 #include <linux/hashtable.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/random.h>
@@ -36,6 +37,10 @@ MODULE_PARM_DESC(part, "throughput (sizes and scaling), sizes, latency, sizes+la
 static char *prefix = "";
 module_param(prefix, charp, 0444);
 MODULE_PARM_DESC(prefix, "prepended to the names of the per-size figures");
+
+static char *lat_prefix = "";
+module_param(lat_prefix, charp, 0444);
+MODULE_PARM_DESC(lat_prefix, "prepended to the names of the latency figures");
 
 /* One map under test, behind the same calls for every implementation. */
 struct bench_map {
@@ -657,17 +662,33 @@ struct lat_worst {
  * One map's latency run.  @chunk inserts go in each preemption-off
  * section: LAT_CHUNK lets deferred work run between sections; the whole
  * burst in one section ("burst_" figures) leaves none to any worker, as
- * when inserts come from one long atomic context.
+ * when inserts come from one long atomic context.  With @preemptible the
+ * inserts and lookups run, and are timed, with preemption and interrupts
+ * on: on PREEMPT_RT the only context rhashtable may be called from, since
+ * its bucket locks take local_bh_disable(), a sleeping lock there.  With
+ * @hardirq an HRTIMER_MODE_REL_PINNED_HARD timer on the same CPU assigns
+ * LAT_IRQ_BATCH keys of its own every LAT_IRQ_PERIOD_NS meanwhile.
  */
 struct lat_run {
-	const char *prefix;		/* "" or "burst_" */
+	const char *prefix;		/* "", "burst_", "hardirq_" or "preemptible_" */
 	unsigned long chunk;
+	bool preemptible;
+	bool hardirq;
 	unsigned long failed;		/* inserts that returned an error */
 	struct bench_map *m;
 	u32 *lat[NR_LAT];
 	struct lat_worst worst[NR_LAT];
 	u32 rnd;
+	/* The hardirq writer: its timer, keys made, failures, slowest expiry. */
+	struct hrtimer timer;
+	unsigned long irq_keys;
+	unsigned long irq_failed;
+	u32 irq_worst;
+	bool irq_stop;
 };
+
+#define LAT_IRQ_BATCH		8
+#define LAT_IRQ_PERIOD_NS	(100 * NSEC_PER_USEC)
 
 /*
  * The lookups pick their keys with xorshift32 from a fixed seed, so every map
@@ -715,11 +736,16 @@ static void lat_note(struct lat_run *r, unsigned int kind, u32 ns, unsigned long
  * local_bh_enable() with interrupts off, which lockdep reports;
  * gomap_bench_init() refuses the latency part on such a kernel.
  */
-static u32 lat_insert(struct bench_map *m, unsigned long i, int *ret)
+static u32 lat_insert(struct bench_map *m, unsigned long i, int *ret, bool preemptible)
 {
 	unsigned long flags;
 	u64 t0, t1;
 
+	if (preemptible) {
+		t0 = ktime_get_ns();
+		*ret = m->ops->insert(m, bench_key(i), i, GFP_ATOMIC);
+		return ktime_get_ns() - t0;
+	}
 	local_bh_disable();
 	local_irq_save(flags);
 	t0 = ktime_get_ns();
@@ -730,11 +756,16 @@ static u32 lat_insert(struct bench_map *m, unsigned long i, int *ret)
 	return t1 - t0;
 }
 
-static u32 lat_lookup(struct bench_map *m, u64 key)
+static u32 lat_lookup(struct bench_map *m, u64 key, bool preemptible)
 {
 	unsigned long flags;
 	u64 t0, t1, val;
 
+	if (preemptible) {
+		t0 = ktime_get_ns();
+		m->ops->lookup(m, key, &val);
+		return ktime_get_ns() - t0;
+	}
 	local_bh_disable();
 	local_irq_save(flags);
 	t0 = ktime_get_ns();
@@ -757,11 +788,14 @@ static void lat_report(struct lat_run *r, const char *what, u32 *lat, unsigned l
 	const char *name = r->m->ops->name, *pre = r->prefix;
 
 	sort(lat, n, sizeof(*lat), cmp_u32, NULL);
-	pr_info("gomap_bench: csv,%s,%s%s_p50,%lu,%u\n", name, pre, what, n, lat[n / 2]);
-	pr_info("gomap_bench: csv,%s,%s%s_p99,%lu,%u\n", name, pre, what, n, lat[n * 99 / 100]);
-	pr_info("gomap_bench: csv,%s,%s%s_p999,%lu,%u\n", name, pre, what, n,
+	pr_info("gomap_bench: csv,%s,%s%s%s_p50,%lu,%u\n", name, lat_prefix, pre, what, n,
+		lat[n / 2]);
+	pr_info("gomap_bench: csv,%s,%s%s%s_p99,%lu,%u\n", name, lat_prefix, pre, what, n,
+		lat[n * 99 / 100]);
+	pr_info("gomap_bench: csv,%s,%s%s%s_p999,%lu,%u\n", name, lat_prefix, pre, what, n,
 		lat[n * 999 / 1000]);
-	pr_info("gomap_bench: csv,%s,%s%s_max,%lu,%u\n", name, pre, what, n, lat[n - 1]);
+	pr_info("gomap_bench: csv,%s,%s%s%s_max,%lu,%u\n", name, lat_prefix, pre, what, n,
+		lat[n - 1]);
 }
 
 static void lat_report_worst(struct lat_run *r, const char *what, struct lat_worst *w)
@@ -771,8 +805,9 @@ static void lat_report_worst(struct lat_run *r, const char *what, struct lat_wor
 	for (i = 0; i < w->nr; i++) {
 		unsigned int j = w->nr - 1 - i;
 
-		pr_info("gomap_bench: worst %s %s%s #%u: %u ns at %lu (%s)\n", r->m->ops->name,
-			r->prefix, what, i + 1, w->op[j].ns, w->op[j].at, w->op[j].shape);
+		pr_info("gomap_bench: worst %s %s%s%s #%u: %u ns at %lu (%s)\n", r->m->ops->name,
+			lat_prefix, r->prefix, what, i + 1, w->op[j].ns, w->op[j].at,
+			w->op[j].shape);
 	}
 }
 
@@ -790,23 +825,70 @@ static void lat_burst(struct lat_run *r, unsigned long n)
 		u32 ns;
 
 		/* Between chunks the maps' deferred workers get the CPU. */
-		if (!(i % r->chunk)) {
+		if (r->preemptible && !(i % LAT_CHUNK)) {
+			cond_resched();
+		} else if (!r->preemptible && !(i % r->chunk)) {
 			if (i)
 				preempt_enable();
 			cond_resched();
 			preempt_disable();
 		}
-		ns = lat_insert(r->m, i, &ret);
+		ns = lat_insert(r->m, i, &ret, r->preemptible);
 		r->failed += !!ret;
 		r->lat[LAT_INSERT][i] = ns;
 		lat_note(r, LAT_INSERT, ns, i);
 		if (i % LAT_LOOKUP_EVERY == LAT_LOOKUP_EVERY - 1) {
-			ns = lat_lookup(r->m, lat_key(r, i + 1));
+			ns = lat_lookup(r->m, lat_key(r, i + 1), r->preemptible);
 			r->lat[LAT_DURING][nl++] = ns;
 			lat_note(r, LAT_DURING, ns, i + 1);
 		}
 	}
-	preempt_enable();
+	if (!r->preemptible)
+		preempt_enable();
+}
+
+/* The hardirq writer: a batch of assigns of keys with bit 0 set, timed. */
+static enum hrtimer_restart lat_irq_fn(struct hrtimer *timer)
+{
+	struct lat_run *r = container_of(timer, struct lat_run, timer);
+	u64 t0 = ktime_get_ns(), key, val;
+	unsigned int i;
+
+	for (i = 0; i < LAT_IRQ_BATCH; i++) {
+		key = (r->irq_keys++ << 1) | 1;
+		val = key;
+		r->irq_failed += !!gomap_assign(r->m->gm, &key, &val, GFP_ATOMIC);
+	}
+	r->irq_worst = max_t(u32, r->irq_worst, ktime_get_ns() - t0);
+	if (READ_ONCE(r->irq_stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(timer, ns_to_ktime(LAT_IRQ_PERIOD_NS));
+	return HRTIMER_RESTART;
+}
+
+static void lat_irq_start(struct lat_run *r)
+{
+	r->irq_keys = 0;
+	r->irq_failed = 0;
+	r->irq_worst = 0;
+	r->irq_stop = false;
+	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	r->timer.function = lat_irq_fn;
+	hrtimer_start(&r->timer, ns_to_ktime(LAT_IRQ_PERIOD_NS), HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+static void lat_irq_stop(struct lat_run *r)
+{
+	const char *pre = r->prefix;
+	unsigned long n = r->irq_keys;
+
+	WRITE_ONCE(r->irq_stop, true);
+	hrtimer_cancel(&r->timer);
+	pr_info("gomap_bench: csv,gomap,%s%sirq_assigns,%lu,%lu\n", lat_prefix, pre, n, n);
+	pr_info("gomap_bench: csv,gomap,%s%sirq_assign_failed,%lu,%lu\n", lat_prefix, pre, n,
+		r->irq_failed);
+	pr_info("gomap_bench: csv,gomap,%s%sirq_batch_max,%lu,%u\n", lat_prefix, pre, n,
+		r->irq_worst);
 }
 
 static int bench_latency_one(struct lat_run *r, const struct bench_ops *ops, unsigned long n)
@@ -825,43 +907,60 @@ static int bench_latency_one(struct lat_run *r, const struct bench_ops *ops, uns
 	r->rnd = 0x2545f491;
 	r->failed = 0;
 	memset(r->worst, 0, sizeof(r->worst));
+	if (r->hardirq)
+		lat_irq_start(r);
 	t0 = ktime_get_ns();
 	lat_burst(r, n);
 	total = ktime_get_ns() - t0;
+	if (r->hardirq)
+		lat_irq_stop(r);
 	msleep(1000);	/* let deferred resizing finish before the "after" lookups */
 	for (i = 0; i < nl; i++) {
-		r->lat[LAT_AFTER][i] = lat_lookup(&m, lat_key(r, n));
+		r->lat[LAT_AFTER][i] = lat_lookup(&m, lat_key(r, n), r->preemptible);
 		lat_note(r, LAT_AFTER, r->lat[LAT_AFTER][i], i);
 	}
 	for (k = 0; k < NR_LAT; k++) {
 		lat_report(r, lat_names[k], r->lat[k], k == LAT_INSERT ? n : nl);
 		lat_report_worst(r, lat_names[k], &r->worst[k]);
 	}
-	pr_info("gomap_bench: csv,%s,%satomic_insert_total_ms,%lu,%llu\n", ops->name, pre, n,
-		total / NSEC_PER_MSEC);
-	pr_info("gomap_bench: csv,%s,%sinsert_failed,%lu,%lu\n", ops->name, pre, n, r->failed);
+	pr_info("gomap_bench: csv,%s,%s%satomic_insert_total_ms,%lu,%llu\n", ops->name,
+		lat_prefix, pre, n, total / NSEC_PER_MSEC);
+	pr_info("gomap_bench: csv,%s,%s%sinsert_failed,%lu,%lu\n", ops->name, lat_prefix, pre, n,
+		r->failed);
 	if (ops == &gomap_ops) {
 		struct gomap_stats st;
 
 		gomap_stats(m.gm, &st);
-		pr_info("gomap_bench: csv,gomap,%smax_evacuated_per_op,%lu,%u\n", pre, n,
-			st.max_evacuated_per_op);
-		pr_info("gomap_bench: csv,gomap,%smax_buckets_per_op,%lu,%u\n", pre, n,
-			st.max_buckets_per_op);
-		pr_info("gomap_bench: csv,gomap,%smax_bytes_moved_per_op,%lu,%zu\n", pre, n,
-			st.max_bytes_moved_per_op);
-		pr_info("gomap_bench: csv,gomap,%sdeferred_grows,%lu,%lu\n", pre, n,
+		pr_info("gomap_bench: csv,gomap,%s%smax_evacuated_per_op,%lu,%u\n", lat_prefix,
+			pre, n, st.max_evacuated_per_op);
+		pr_info("gomap_bench: csv,gomap,%s%smax_buckets_per_op,%lu,%u\n", lat_prefix, pre,
+			n, st.max_buckets_per_op);
+		pr_info("gomap_bench: csv,gomap,%s%smax_bytes_moved_per_op,%lu,%zu\n", lat_prefix,
+			pre, n, st.max_bytes_moved_per_op);
+		pr_info("gomap_bench: csv,gomap,%s%sdeferred_grows,%lu,%lu\n", lat_prefix, pre, n,
 			st.deferred_grows);
+		pr_info("gomap_bench: csv,gomap,%s%sreserve_empty,%lu,%lu\n", lat_prefix, pre, n,
+			st.reserve_empty);
 	}
 	ops->destroy(&m);
 	return 0;
 }
 
-/* Both maps, in chunks that let deferred work run, then in one atomic burst. */
+/*
+ * Both maps, in chunks that let deferred work run, in one atomic burst,
+ * and preemptible; gomap also with a hardirq writer.  On PREEMPT_RT,
+ * rhashtable runs preemptible only: its bucket locks take
+ * local_bh_disable(), a sleeping lock there, and its inserts allocate.
+ */
 static int bench_latency(unsigned long n)
 {
-	static const struct { const char *prefix; unsigned long chunk; } modes[] = {
+	static const struct {
+		const char *prefix;
+		unsigned long chunk;
+		bool preemptible, hardirq;
+	} modes[] = {
 		{ "", LAT_CHUNK }, { "burst_", ULONG_MAX },
+		{ "hardirq_", LAT_CHUNK, false, true }, { "preemptible_", LAT_CHUNK, true },
 	};
 	struct lat_run *r = kzalloc(sizeof(*r), GFP_KERNEL);
 	unsigned int i;
@@ -876,8 +975,11 @@ static int bench_latency(unsigned long n)
 		for (i = 0, ret = 0; i < ARRAY_SIZE(modes) && !ret; i++) {
 			r->prefix = modes[i].prefix;
 			r->chunk = modes[i].chunk;
+			r->preemptible = modes[i].preemptible;
+			r->hardirq = modes[i].hardirq;
 			ret = bench_latency_one(r, &gomap_ops, n);
-			if (!ret)
+			if (!ret && !r->hardirq &&
+			    (r->preemptible || !IS_ENABLED(CONFIG_PREEMPT_RT)))
 				ret = bench_latency_one(r, &rht_ops, n);
 		}
 	}

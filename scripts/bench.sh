@@ -11,21 +11,24 @@
 #               executed guest instruction (and jumps over idle time), so a
 #               latency is an instruction count and does not depend on the
 #               host's load.
+#   rt          the latency part again, under -icount, on Debian's stock
+#               PREEMPT_RT kernel (figures prefixed rt_): there rhashtable
+#               only runs preemptible.
 #
 # Both boots give the vCPU RDRAND: without an entropy source the guest's
 # CRNG is not seeded for the whole run, and every get_random_u32() then
 # costs about 10000 instructions (gomap's overflow counter above B 15,
 # rhashtable's new tables).
 #
-# GOMAP_BENCH_PART=throughput or latency runs that boot only (default: both).
+# GOMAP_BENCH_PART=throughput, latency or rt runs that boot only (default: all three).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 part=${GOMAP_BENCH_PART:-all}
 case "$part" in
-all) parts=(throughput latency) ;;
-throughput|latency) parts=("$part") ;;
-*) die "GOMAP_BENCH_PART=$part: want throughput, latency or all" ;;
+all) parts=(throughput latency rt) ;;
+throughput|latency|rt) parts=("$part") ;;
+*) die "GOMAP_BENCH_PART=$part: want throughput, latency, rt or all" ;;
 esac
 
 out=$GOMAP_TOP/bench/results
@@ -38,10 +41,14 @@ for p in "${parts[@]}"; do
 	vmdir=$GOMAP_TOP/build/vm-bench-$p
 	qargs="-cpu qemu64,+rdrand"
 	vmenv=(GOMAP_KERNEL=bench GOMAP_VM_DIR="$vmdir" GOMAP_VM_QUIET=1)
+	if [ "$p" = rt ]; then
+		vmenv=(GOMAP_KERNEL=rt GOMAP_MODSRC="$(rt_src)" GOMAP_VM_DIR="$vmdir"
+		       GOMAP_VM_QUIET=1)
+	fi
 	# icount needs single-threaded TCG: one vCPU.  With sleep=on idle time
 	# would pass at the host's pace, and shift where the guest's timer
 	# ticks fall, and so when rhashtable's resize worker gets the CPU.
-	if [ "$p" = latency ]; then
+	if [ "$p" != throughput ]; then
 		qargs+=" -icount shift=0,sleep=off"
 		vmenv+=(GOMAP_VM_SMP=1)
 	fi
@@ -49,6 +56,7 @@ for p in "${parts[@]}"; do
 	# as instruction counts, prefixed icount_, steady whatever the host does.
 	kargs=("gomap_bench.part=$p")
 	[ "$p" = latency ] && kargs=(gomap_bench.part=sizes+latency gomap_bench.prefix=icount_)
+	[ "$p" = rt ] && kargs=(gomap_bench.part=latency gomap_bench.lat_prefix=rt_)
 	env "${vmenv[@]}" GOMAP_VM_QEMU_ARGS="$qargs" \
 		"$GOMAP_TOP/scripts/run-vm.sh" bench "${kargs[@]}"
 	console=$vmdir/console.log
