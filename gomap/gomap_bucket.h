@@ -346,6 +346,25 @@ static __always_inline struct gm_hmap *gm_shard_of(struct gomap *map, struct gm_
 	return gm_shard(map, key->hash);
 }
 
+/*
+ * The shard a lookup reads, its key hashed (but for a string key of a map
+ * of one shard, which str_find_small() may find unhashed).  A lookup may
+ * hash with the seed of the only shard outside its seqcount section: the
+ * seed changes only when the shard empties, so a lookup that hashed with
+ * the old one and missed a key inserted after it found the shard empty at
+ * a moment of its own, the one it answers for.
+ */
+static __always_inline struct gm_hmap *
+gm_read_shard(struct gomap *map, struct gm_key *key, enum gm_key_kind kind)
+{
+	if (kind == GM_KEY_STR && !map->shard_bits)
+		return map->shards;
+	key->hash = gm_hash_seed(READ_ONCE(map->seed), key->ptr, key->len);
+	key->top = gm_tophash(key->hash);
+	key->hashed = true;
+	return map->shard_bits ? gm_shard(map, key->hash) : map->shards;
+}
+
 /* ---- Load ---- */
 
 /* Go's overLoadFactor. */

@@ -407,8 +407,8 @@ static void gm_delete_slot(struct gm_hmap *h, struct gomap_table *t, void *head,
 	if (pack)
 		gm_trim_chain(h, t, head);
 	gm_give_entries(h, 1);
-	if (!--h->count && h->reseed)
-		h->hash0 = gm_random(h);	/* Go issue 25237 */
+	if (!--h->count)
+		gm_reseed(h);	/* Go issue 25237 */
 }
 
 static int gm_delete(struct gomap *map, const void *kptr, size_t len)
@@ -624,8 +624,7 @@ static void gm_reset(struct gm_hmap *h)
 	h->same_size_grow = false;
 	h->evac_next = 0;
 	h->clear_seq++;
-	if (h->reseed)
-		h->hash0 = gm_random(h);
+	gm_reseed(h);
 	h->bytes = 0;	/* the tables took their entries' out-of-line bytes along */
 }
 
@@ -667,8 +666,8 @@ static void gm_clear_in_place(struct gm_hmap *h)
 		}
 		gm_clear_chain(h, t, tbl_bucket(t, idx));
 	}
-	if (!h->count && h->reseed)
-		h->hash0 = gm_random(h);
+	if (!h->count)
+		gm_reseed(h);
 	gm_write_unlock(h, flags);
 }
 
@@ -778,7 +777,7 @@ int gm_hmap_init(struct gm_hmap *h, struct gomap *map, unsigned int hint, gfp_t 
 	gm_set_shape(h);
 	/* The only shard keeps Go's seed, redrawn when it empties; shards share one. */
 	h->reseed = map->shard_bits == 0;
-	h->hash0 = h->reseed ? get_random_u64() : map->seed;
+	h->hash0 = map->seed;
 	get_random_bytes(&h->rnd_key, sizeof(h->rnd_key));
 	if (gm_create_table(h, gfp) || gm_reserve_init(h, gfp))
 		return -ENOMEM;

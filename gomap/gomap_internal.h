@@ -216,7 +216,7 @@ struct gomap {
 	unsigned int shard_bits;
 	unsigned int shard_shift;	/* hash >> shard_shift & shard_mask: the shard */
 	unsigned long shard_mask;
-	u64 seed;			/* every shard's hash0 when there are several */
+	u64 seed;			/* every shard's hash0 (see gm_reseed()) */
 	atomic_long_t nr_entries;	/* with max_entries: entries present or being added */
 	atomic_long_t clear_seq;	/* bumped by gomap_clear() */
 	siphash_key_t rnd_key;		/* where an iterator starts */
@@ -486,6 +486,20 @@ static inline u64 gm_random(struct gm_hmap *h)
 	__must_hold(&h->lock)
 {
 	return siphash_1u64(++h->rnd_seq, &h->rnd_key);
+}
+
+/*
+ * An emptied map of one shard draws a new seed, as Go's does; the map's
+ * copy, which lookups hash with before they pick the shard, follows.
+ * Shards of a bigger map share a seed that never changes.
+ */
+static inline void gm_reseed(struct gm_hmap *h)
+	__must_hold(&h->lock)
+{
+	if (!h->reseed)
+		return;
+	h->hash0 = gm_random(h);
+	WRITE_ONCE(h->map->seed, h->hash0);
 }
 
 /* The debugfs operator interface (gomap_debugfs.c), set up by module init. */

@@ -216,7 +216,7 @@ static __always_inline int gm_lookup(struct gomap *map, const void *kptr, size_t
 	int found;
 
 	gm_key_init_kind(&key, kptr, len, kind);
-	h = gm_shard_of(map, &key);
+	h = gm_read_shard(map, &key, kind);
 	rcu_read_lock();
 	if (unlikely(in_nmi())) {
 		found = gm_read_nmi(h, kptr, len, value);
