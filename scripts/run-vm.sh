@@ -5,7 +5,8 @@
 #   check   insmod gomap.ko + gomap_kunit.ko, dump the KUnit results, run
 #           gomap_stress.ko and scripts/guest/test-*.sh, kmemleak scan, power
 #           off (under timeout); on the rt kernel, without KUnit
-#   demo    insmod gomap.ko, run scripts/guest/demo.sh, power off
+#   demo    insmod gomap.ko, run scripts/guest/demo.sh, power off; shows the
+#           demo's output, the boot log only goes to the console log file
 #   bench   insmod gomap.ko, run scripts/guest/bench.sh (loads gomap_bench.ko), power off
 #   shell   insmod gomap.ko, interactive shell on this terminal (Ctrl-A X quits)
 #
@@ -94,8 +95,14 @@ timeout --kill-after=30 "$tmo" "${qemu[@]}" -monitor none \
 	-chardev "file,id=con,path=$console" -serial chardev:con \
 	-serial "file:$results" </dev/null >/dev/null 2>"$vmdir/qemu.log" &
 qpid=$!
+# The demo shows its own output (the results port); the rest the console.
+follow=$console
+if [ "$mode" = demo ]; then
+	follow=$results
+	log "the guest's boot log goes to $console; the demo follows"
+fi
 if [ "${GOMAP_VM_QUIET:-0}" != 1 ]; then
-	tail -n +1 -F --pid=$qpid "$console" 2>/dev/null &
+	tail -n +1 -F --pid=$qpid "$follow" 2>/dev/null &
 fi
 wait $qpid || rc=$?
 wait || true
