@@ -7,10 +7,12 @@
 #ifndef _GOMAP_INTERNAL_H
 #define _GOMAP_INTERNAL_H
 
+#include <linux/align.h>
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/cache.h>
 #include <linux/irq_work.h>
+#include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
@@ -222,13 +224,21 @@ struct gomap {
 	siphash_key_t rnd_key;		/* where an iterator starts */
 	atomic_t rnd_seq;
 	struct gm_read_stats __percpu *read_stats;
-	struct gm_hmap shards[];
+	struct gm_hmap *shards;		/* the shards, in the same allocation */
+	struct gm_hmap *shard_tab[];	/* &shards[i]: a load, not a multiply, finds one */
 };
+
+/* The bytes of a map of @nr shards: the header, then the shards cacheline-aligned. */
+static inline size_t gm_map_size(unsigned int nr)
+{
+	return ALIGN(struct_size((struct gomap *)NULL, shard_tab, nr), SMP_CACHE_BYTES) +
+	       nr * sizeof(struct gm_hmap);
+}
 
 /* The shard of a hash (with one shard, shard 0 whatever the hash). */
 static inline struct gm_hmap *gm_shard(struct gomap *map, u64 hash)
 {
-	return &map->shards[(hash >> map->shard_shift) & map->shard_mask];
+	return map->shard_tab[(hash >> map->shard_shift) & map->shard_mask];
 }
 
 static inline unsigned int gm_nr_shards(const struct gomap *map)

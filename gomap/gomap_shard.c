@@ -127,9 +127,12 @@ struct gomap *gomap_create(const struct gomap_params *params, gfp_t gfp)
 		return ERR_PTR(-EBUSY);
 	might_alloc(gfp);
 	nr = params->shards ?: gm_default_shards(params);
-	map = kvzalloc(struct_size(map, shards, nr), gfp);
+	map = kvzalloc(gm_map_size(nr), gfp);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
+	map->shards = (void *)map + gm_map_size(nr) - nr * sizeof(struct gm_hmap);
+	for (i = 0; i < nr; i++)
+		map->shard_tab[i] = &map->shards[i];
 	map->params = *params;
 	map->params.shards = nr;
 	map->kind = gm_key_kind_of(params->key_size);

@@ -24,10 +24,13 @@ static uint8_t *keys, *miss;
 static uint32_t *ord;
 static volatile uint64_t sink;
 
+/* GOMAP_SHARDS=N in the environment: maps of N shards (default: gomap's choice). */
 static struct gomap *make_map(unsigned int hint)
 {
+	const char *shards = getenv("GOMAP_SHARDS");
 	struct gomap_params p = { .key_size = klen == 8 ? 8 : GOMAP_KEY_STRING,
-				  .value_size = 8, .hint = hint };
+				  .value_size = 8, .hint = hint,
+				  .shards = shards ? atoi(shards) : 0 };
 	struct gomap *m = gomap_create(&p, GFP_KERNEL);
 
 	if (IS_ERR(m)) {

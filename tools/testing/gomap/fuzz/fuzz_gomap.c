@@ -444,7 +444,7 @@ static void check_all(bool walk)
 	if (!iters[0].live && !iters[1].live && !table_ready() && !in_irq) {
 		shim_rcu_barrier();
 		shim_mem_stats(&mem);
-		long header = struct_size(map, shards, gm_nr_shards(map));
+		long header = gm_map_size(gm_nr_shards(map));
 
 		if ((long)(st.bytes + st.reserve_bytes) + header != mem.live_bytes - base_bytes)
 			FAIL("stats.bytes %zu + reserve_bytes %zu but the map holds %ld bytes",
