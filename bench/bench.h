@@ -38,8 +38,8 @@ struct bench_ops {
 	void (*describe)(struct bench_map *m, char *buf, size_t len);
 };
 
-extern const struct bench_ops gomap_ops, rht_ops, ht_ops;
-#define BENCH_NR_OPS	3
+extern const struct bench_ops gomap_ops, gomap_s1_ops, rht_ops, ht_ops;
+#define BENCH_NR_OPS	4
 extern const struct bench_ops *const bench_all_ops[BENCH_NR_OPS];
 
 /* The module's parameters. */

@@ -5,6 +5,7 @@
  */
 
 #include <linux/hashtable.h>
+#include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 
@@ -12,12 +13,28 @@
 
 /* ---- gomap ---- */
 
-static int gm_create(struct bench_map *m, unsigned long n)
+static unsigned int gomap_shards;
+module_param(gomap_shards, uint, 0444);
+MODULE_PARM_DESC(gomap_shards, "shards of the maps named gomap (0: gomap's default)");
+
+static int gm_create_shards(struct bench_map *m, unsigned int shards)
 {
-	struct gomap_params p = { .key_size = sizeof(u64), .value_size = sizeof(u64) };
+	struct gomap_params p = { .key_size = sizeof(u64), .value_size = sizeof(u64),
+				  .shards = shards };
 
 	m->gm = gomap_create(&p, GFP_KERNEL);
 	return PTR_ERR_OR_ZERO(m->gm);
+}
+
+static int gm_create(struct bench_map *m, unsigned long n)
+{
+	return gm_create_shards(m, gomap_shards);
+}
+
+/* gomap_s1: one shard, exactly one Go map, to compare sharding against. */
+static int gm_create_s1(struct bench_map *m, unsigned long n)
+{
+	return gm_create_shards(m, 1);
 }
 
 static void gm_destroy(struct bench_map *m)
@@ -71,8 +88,9 @@ static void gm_describe(struct bench_map *m, char *buf, size_t len)
 	struct gomap_stats st;
 
 	gomap_stats(m->gm, &st);
-	snprintf(buf, len, "count=%lu B=%u growing=%d nevacuate=%lu grows=%lu deferred=%lu",
-		 st.count, st.B, st.growing, st.nevacuate, st.grows, st.deferred_grows);
+	snprintf(buf, len,
+		 "count=%lu shards=%u B=%u growing=%d nevacuate=%lu grows=%lu deferred=%lu",
+		 st.count, st.shards, st.B, st.growing, st.nevacuate, st.grows, st.deferred_grows);
 }
 
 const struct bench_ops gomap_ops = {
@@ -123,8 +141,6 @@ static int rht_insert(struct bench_map *m, u64 key, u64 val, gfp_t gfp)
 	ret = rhashtable_lookup_insert_fast(&m->rht, &obj->node, rht_params);
 	if (ret)
 		kfree(obj);
-	else
-		m->nr++;
 	return ret;
 }
 
@@ -165,12 +181,12 @@ static int rht_remove(struct bench_map *m, u64 key)
 
 	rcu_read_lock();
 	obj = rhashtable_lookup_fast(&m->rht, &key, rht_params);
-	if (obj && !rhashtable_remove_fast(&m->rht, &obj->node, rht_params)) {
-		kfree_rcu_mightsleep(obj);
-		m->nr--;
+	if (obj && !rhashtable_remove_fast(&m->rht, &obj->node, rht_params))
 		ret = 0;
-	}
 	rcu_read_unlock();
+	/* Outside the read-side section: the headless kfree_rcu() may sleep. */
+	if (!ret)
+		kfree_rcu_mightsleep(obj);
 	return ret;
 }
 
@@ -196,7 +212,7 @@ static size_t rht_bytes(struct bench_map *m)
 	struct bucket_table *tbl = rht_dereference(m->rht.tbl, &m->rht);
 
 	/* kmalloc-32 objects, plus the bucket array of the current table. */
-	return m->nr * kmalloc_size_roundup(sizeof(struct rht_obj)) +
+	return atomic_read(&m->rht.nelems) * kmalloc_size_roundup(sizeof(struct rht_obj)) +
 	       sizeof(*tbl) + tbl->size * sizeof(tbl->buckets[0]);
 }
 
@@ -208,11 +224,17 @@ static void rht_describe(struct bench_map *m, char *buf, size_t len)
 
 	rcu_read_lock();
 	tbl = rcu_dereference(m->rht.tbl);
-	n = scnprintf(buf, len, "count=%lu tbl=%u", m->nr, tbl->size);
+	n = scnprintf(buf, len, "count=%u tbl=%u", atomic_read(&m->rht.nelems), tbl->size);
 	while ((tbl = rcu_dereference(tbl->future_tbl)))
 		n += scnprintf(buf + n, len - n, " future=%u", tbl->size);
 	rcu_read_unlock();
 }
+
+const struct bench_ops gomap_s1_ops = {
+	.name = "gomap_s1", .create = gm_create_s1, .destroy = gm_destroy, .insert = gm_insert,
+	.lookup = gm_lookup, .update = gm_update, .remove = gm_remove, .iterate = gm_iterate,
+	.bytes = gm_bytes, .describe = gm_describe,
+};
 
 const struct bench_ops rht_ops = {
 	.name = "rhashtable", .create = rht_create, .destroy = rht_destroy,
@@ -359,4 +381,6 @@ const struct bench_ops ht_ops = {
 	.bytes = ht_bytes,
 };
 
-const struct bench_ops *const bench_all_ops[BENCH_NR_OPS] = { &gomap_ops, &rht_ops, &ht_ops };
+const struct bench_ops *const bench_all_ops[BENCH_NR_OPS] = {
+	&gomap_ops, &gomap_s1_ops, &rht_ops, &ht_ops,
+};

@@ -84,8 +84,8 @@ static int __init gomap_bench_init(void)
 		ret = bench_size(sizes[i]);
 	if (latency && !ret)
 		ret = bench_latency(n);
-	if (scaling && !ret)
-		ret = bench_scaling(min(n, 1UL << 16));
+	for (i = 16; scaling && i <= 20 && 1UL << i <= n && !ret; i += 4)
+		ret = bench_scaling(1UL << i);	/* 64K and 1M entries */
 	vfree(bench_keys);
 out:
 	pr_info("gomap_bench: done %d\n", ret);

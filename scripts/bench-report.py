@@ -17,7 +17,7 @@ for line in open(csv_path):
     name, figure, n, value = line.strip().split(',')
     rows.setdefault((figure, int(n)), {})[name] = int(value)
 
-maps = ['gomap', 'rhashtable', 'hashtable']
+maps = ['gomap', 'gomap_s1', 'rhashtable', 'hashtable']
 LAT_KINDS = ['atomic_insert', 'lookup_during', 'lookup_after']
 LAT_PCTS = ['p50', 'p99', 'p999', 'max']
 LAT_WORST = 5                             # LAT_WORST in gomap_bench.c
@@ -54,12 +54,33 @@ icount = [k for k in rows if k[0].startswith('icount_')]
 lat = [k for k in rows if k[0] in lat_figures]
 if thr:
     table(thr)
-    print('(ns per operation unless the figure says otherwise)')
+    print('(ns per operation unless the figure says otherwise; gomap has its default shards,')
+    print(' gomap_s1 one; scale_ figures are ns per operation per thread, _min and _max the')
+    print(' spread over the repetitions)')
+    # Issue 13: gomap no slower than rhashtable on every threaded row.
+    scale = [(f, n) for f, n in thr if f.startswith('scale_')
+             and not f.endswith(('_min', '_max'))]
+    slower = [(f, n, rows[(f, n)]['gomap'] / rows[(f, n)]['rhashtable']) for f, n in scale
+              if rows[(f, n)].get('rhashtable') and 'gomap' in rows[(f, n)]]
+    if slower:
+        worst = max(slower, key=lambda x: x[2])
+        bad = [f'{f}@{n}: {r:.2f}' for f, n, r in slower if r > 1]
+        print(f"goal: gomap no slower than rhashtable on every threaded row: worst "
+              f"{worst[0]}@{worst[1]} {worst[2]:.2f}x: {'met' if not bad else 'NOT MET'}"
+              + (f" ({', '.join(bad)})" if bad else ''))
 if icount:
     if thr:
         print()
     print('The same workloads in the icount boot: guest instructions per operation')
     table(icount)
+    # Issue 13: a single thread with 4 shards within 3% of one shard.
+    s4 = [(f, n) for f, n in icount if f.startswith('icount_shards4_')
+          and 'bytes' not in f and 'gomap_s1' in rows[(f, n)]]
+    if s4:
+        r = {(f, n): rows[(f, n)]['gomap'] / rows[(f, n)]['gomap_s1'] for f, n in s4}
+        worst = max(r, key=r.get)
+        print(f"goal: one thread, 4 shards within 3% of one shard: worst {worst[0]}@{worst[1]} "
+              f"{r[worst]:.3f}x: {'met' if r[worst] <= 1.03 else 'NOT MET'}")
 
 
 def lat_value(m, figure):

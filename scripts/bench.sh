@@ -4,8 +4,10 @@
 # and turn its "gomap_bench: csv,..." console lines into bench/results/ (a
 # table with gomap/rhashtable ratios, bench.csv, worst.txt, PNG plots).
 #
-#   throughput  plain TCG, 4 vCPUs: ns per operation by size, reader scaling.
-#               Host-dependent: compare ratios within one boot only.
+#   throughput  plain TCG, a vCPU per host core: ns per operation by size;
+#               threads on one map (readers with a writer, writers, mixed)
+#               at 64K and 1M entries.  Host-dependent: compare ratios
+#               within one boot only.
 #   latency     1 vCPU under -icount shift=0,sleep=off: single operations
 #               while a map grows.  The guest clock advances one ns per
 #               executed guest instruction (and jumps over idle time), so a
@@ -14,21 +16,26 @@
 #   rt          the latency part again, under -icount, on Debian's stock
 #               PREEMPT_RT kernel (figures prefixed rt_): there rhashtable
 #               only runs preemptible.
+#   shards      the per-size workloads under -icount with gomap at 4
+#               shards (the default on a 4-CPU machine) beside gomap_s1,
+#               one shard: what sharding costs a single thread, in
+#               instructions (figures prefixed icount_shards4_).
 #
 # Both boots give the vCPU RDRAND: without an entropy source the guest's
 # CRNG is not seeded for the whole run, and every get_random_u32() then
 # costs about 10000 instructions (gomap's overflow counter above B 15,
 # rhashtable's new tables).
 #
-# GOMAP_BENCH_PART=throughput, latency or rt runs that boot only (default: all three).
+# GOMAP_BENCH_PART=throughput, latency, rt or shards runs that boot only
+# (default: all four).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 part=${GOMAP_BENCH_PART:-all}
 case "$part" in
-all) parts=(throughput latency rt) ;;
-throughput|latency|rt) parts=("$part") ;;
-*) die "GOMAP_BENCH_PART=$part: want throughput, latency, rt or all" ;;
+all) parts=(throughput latency rt shards) ;;
+throughput|latency|rt|shards) parts=("$part") ;;
+*) die "GOMAP_BENCH_PART=$part: want throughput, latency, rt, shards or all" ;;
 esac
 
 out=$GOMAP_TOP/bench/results
@@ -40,7 +47,7 @@ command -v gnuplot >/dev/null || apt_install_missing gnuplot-nox
 for p in "${parts[@]}"; do
 	vmdir=$GOMAP_TOP/build/vm-bench-$p
 	qargs="-cpu qemu64,+rdrand"
-	vmenv=(GOMAP_KERNEL=bench GOMAP_VM_DIR="$vmdir" GOMAP_VM_QUIET=1)
+	vmenv=(GOMAP_KERNEL=bench GOMAP_VM_DIR="$vmdir" GOMAP_VM_QUIET=1 GOMAP_VM_SMP="$(nproc)")
 	if [ "$p" = rt ]; then
 		vmenv=(GOMAP_KERNEL=rt GOMAP_MODSRC="$(rt_src)" GOMAP_VM_DIR="$vmdir"
 		       GOMAP_VM_QUIET=1)
@@ -57,6 +64,8 @@ for p in "${parts[@]}"; do
 	kargs=("gomap_bench.part=$p")
 	[ "$p" = latency ] && kargs=(gomap_bench.part=sizes+latency gomap_bench.prefix=icount_)
 	[ "$p" = rt ] && kargs=(gomap_bench.part=latency gomap_bench.lat_prefix=rt_)
+	[ "$p" = shards ] &&
+		kargs=(gomap_bench.part=sizes gomap_bench.prefix=icount_shards4_ gomap_bench.gomap_shards=4)
 	env "${vmenv[@]}" GOMAP_VM_QEMU_ARGS="$qargs" \
 		"$GOMAP_TOP/scripts/run-vm.sh" bench "${kargs[@]}"
 	console=$vmdir/console.log
