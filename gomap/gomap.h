@@ -26,9 +26,12 @@
 /*
  * gomap_params.flags: GOMAP_F_PREALLOC allocates at gomap_create() all the
  * memory max_entries entries can need, after which no call on the map
- * allocates.  It needs max_entries and fixed-size keys.
+ * allocates.  It needs max_entries and fixed-size keys.  GOMAP_F_NO_SHRINK
+ * keeps a map's arrays when deletes leave them mostly empty (Go's maps
+ * never shrink; gomap's do, see Documentation/gomap.rst).
  */
 #define GOMAP_F_PREALLOC	BIT(0)
+#define GOMAP_F_NO_SHRINK	BIT(1)
 
 struct gomap;
 struct gm_hmap;
@@ -42,7 +45,7 @@ struct gomap_table;
  *        makemap hint).  0 allocates nothing until the first assign.
  * @max_entries: 0 for no limit; otherwise assigning a new key to a map that
  *               holds this many entries fails with -ENOSPC.
- * @flags: 0, or GOMAP_F_PREALLOC.
+ * @flags: 0, or GOMAP_F_PREALLOC and GOMAP_F_NO_SHRINK.
  * @shards: Number of shards, a power of two up to GOMAP_MAX_SHARDS, each
  *          a Go map with its own lock; 0 for a default from @hint,
  *          @max_entries and the number of CPUs; 1 for exactly one Go map.
@@ -72,6 +75,8 @@ struct gomap_params {
  *             the shards).
  * @grows: Doubling growths started.
  * @same_size_grows: Same-size growths started.
+ * @shrinking: A shrink is in progress: the old array is twice the new one.
+ * @shrinks: Shrinks started (deletes left a shard under its shrink load).
  * @deferred_grows: Growths postponed because the array could not be
  *                  allocated in the caller's context; handed to the worker.
  * @failed_grows: Bucket array allocations that failed.
@@ -112,6 +117,8 @@ struct gomap_stats {
 	unsigned long nevacuate;
 	unsigned long grows;
 	unsigned long same_size_grows;
+	bool shrinking;
+	unsigned long shrinks;
 	unsigned long deferred_grows;
 	unsigned long failed_grows;
 	unsigned long failed_evacuations;
@@ -161,6 +168,7 @@ struct gomap_iter {
 	unsigned long start_bucket;	/* Go's it.startBucket */
 	unsigned long bucket;		/* Go's it.bucket: next bucket index */
 	unsigned long check_bucket;	/* Go's it.checkBucket */
+	unsigned long next_chain;	/* shrinking: the old bucket to walk next */
 	unsigned long clear_seq;
 	unsigned int B;
 	u8 offset;			/* Go's it.offset */

@@ -373,6 +373,20 @@ static inline bool over_load_factor(unsigned long count, unsigned int shift)
 	return count > GM_SLOTS && count > GM_LOAD_NUM * ((1UL << shift) / GM_LOAD_DEN);
 }
 
+/*
+ * Has a shard of 2^@shift buckets fallen to a quarter of the load it grows
+ * at (1.625 entries a bucket), where a shrink halves it?  A halved array
+ * holds 3.25 entries a bucket: it takes twice as many entries to grow it
+ * again, or half as many to shrink it again, so inserts and deletes at
+ * one boundary never flap.
+ */
+#define GM_SHRINK_DIV	4
+
+static inline bool under_load_factor(unsigned long count, unsigned int shift)
+{
+	return shift && count * GM_LOAD_DEN * GM_SHRINK_DIV < (unsigned long)GM_LOAD_NUM << shift;
+}
+
 /* Go's tooManyOverflowBuckets. */
 static inline bool too_many_overflow(u16 noverflow, unsigned int shift)
 {

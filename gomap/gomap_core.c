@@ -427,17 +427,20 @@ static int gm_delete(struct gomap *map, const void *kptr, size_t len)
 	h = gm_shard_of(map, &key);
 	flags = gm_write_lock(h);
 	h->stats.deletes++;
-	if (!h->count)
-		goto out;
-	gm_key_hash(h, &key);
-	if (h->old_table)
-		gm_grow_work(h, key.hash);
-	head = gm_chain(h, key.hash, &t);
-	if (!chain_find(t, head, &key, &pos, NULL, &last))
-		goto out;
-	gm_delete_slot(h, t, head, &pos);
-	ret = 0;
-out:
+	if (h->count) {
+		gm_key_hash(h, &key);
+		if (h->old_table)
+			gm_grow_work(h, key.hash);
+		head = gm_chain(h, key.hash, &t);
+		if (chain_find(t, head, &key, &pos, NULL, &last)) {
+			gm_delete_slot(h, t, head, &pos);
+			ret = 0;
+		}
+	} else if (h->old_table) {
+		gm_evacuate(h, h->evac_next);	/* an emptied shard's shrink goes on */
+	}
+	if (!h->old_table)
+		gm_maybe_shrink(h);
 	h->op.buckets += key.visited;
 	gm_write_unlock(h, flags);
 	gm_reserve_kick(h);	/* a delete allocates nothing itself */
@@ -622,6 +625,7 @@ static void gm_reset(struct gm_hmap *h)
 	h->B = 0;
 	h->nr_overflow = 0;
 	h->same_size_grow = false;
+	h->shrinking = false;
 	h->evac_next = 0;
 	h->clear_seq++;
 	gm_reseed(h);
@@ -713,6 +717,7 @@ void gm_hmap_stats(struct gm_hmap *h, struct gomap_stats *stats)
 				  (h->old_table ? h->old_table->nr_overflow : 0);
 	stats->growing = !!h->old_table;
 	stats->same_size_growing = h->same_size_grow;
+	stats->shrinking = h->shrinking;
 	stats->nevacuate = h->evac_next;
 	stats->bytes = h->bytes;
 	raw_spin_unlock_irqrestore(&h->lock, flags);
@@ -747,9 +752,10 @@ static int gm_create_table(struct gm_hmap *h, gfp_t gfp)
 	while (over_load_factor(want, shift))
 		shift++;
 	h->B = shift;
+	h->min_B = shift;
 	if (!shift && !h->prealloc)
 		return 0;	/* makemap_small: the first assign takes one bucket */
-	h->table = tbl_alloc(h, shift, gfp | __GFP_NOWARN, true);
+	h->table = tbl_alloc(h, shift, gfp | __GFP_NOWARN, true, true);
 	if (!h->table)
 		return -ENOMEM;
 	h->bytes = h->table->bytes;

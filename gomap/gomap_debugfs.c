@@ -51,7 +51,7 @@
 #define GMD_HEX_MAX	512		/* largest N of hex:N */
 #define GMD_STRVAL_MAX	4096		/* largest N of str:N */
 #define GMD_NUM_TEXT	20		/* digits of U64_MAX */
-#define GMD_MAX_TOKS	8		/* create NAME key= value= hint= max= prealloc shards= */
+#define GMD_MAX_TOKS	9	/* create NAME key= value= hint= max= prealloc shards= noshrink */
 
 /*
  * A user-supplied map's hint sizes the first bucket array: fail an absurd
@@ -885,6 +885,8 @@ static int gmd_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "nevacuate: %lu\n", st.nevacuate);
 	seq_printf(m, "grows: %lu\n", st.grows);
 	seq_printf(m, "same_size_grows: %lu\n", st.same_size_grows);
+	seq_printf(m, "shrinking: %d\n", st.shrinking);
+	seq_printf(m, "shrinks: %lu\n", st.shrinks);
 	seq_printf(m, "deferred_grows: %lu\n", st.deferred_grows);
 	seq_printf(m, "failed_grows: %lu\n", st.failed_grows);
 	seq_printf(m, "failed_evacuations: %lu\n", st.failed_evacuations);
@@ -953,6 +955,7 @@ struct gmd_create_args {
 	unsigned int max;
 	unsigned int shards;
 	bool prealloc;
+	bool noshrink;
 };
 
 /* [A-Za-z0-9_.-]: not isalnum(), which takes Latin-1 letters too. */
@@ -1030,6 +1033,10 @@ static int gmd_parse_opt(const struct gmd_tok *t, struct gmd_create_args *a,
 	} else if (gmd_tok_prefix(t, "shards=", &v)) {
 		bit = 32;
 		ret = gmd_parse_uint(&v, &a->shards);
+	} else if (gmd_tok_eq(t, "noshrink")) {
+		bit = 64;
+		a->noshrink = true;
+		ret = 0;
 	} else {
 		return -EINVAL;
 	}
@@ -1039,7 +1046,7 @@ static int gmd_parse_opt(const struct gmd_tok *t, struct gmd_create_args *a,
 	return 0;
 }
 
-/* create NAME key=KIND value=VKIND [hint=N] [max=N] [prealloc] [shards=N] */
+/* create NAME key=KIND value=VKIND [hint=N] [max=N] [prealloc] [shards=N] [noshrink] */
 static int gmd_parse_create(const struct gmd_tok *t, int n, struct gmd_create_args *a)
 {
 	unsigned int seen = 0;
@@ -1120,7 +1127,7 @@ static int gmd_create(const struct gmd_create_args *a)
 	params.value_size = gm->value_size;
 	params.hint = a->hint;
 	params.max_entries = a->max;
-	params.flags = a->prealloc ? GOMAP_F_PREALLOC : 0;
+	params.flags = (a->prealloc ? GOMAP_F_PREALLOC : 0) | (a->noshrink ? GOMAP_F_NO_SHRINK : 0);
 	params.shards = a->shards;
 	gm->map = gomap_create(&params, GMD_CREATE_GFP);
 	if (IS_ERR(gm->map)) {

@@ -209,24 +209,83 @@ static __always_inline void evac_chain(struct gm_hmap *h, struct gomap_table *ol
 	}
 }
 
+/*
+ * Old buckets a growth moves, or pairs of them a shrink does: a shrink's
+ * evacuation unit j is old buckets j and j + 2^B (see gm_evacuate_pair()).
+ */
+static unsigned long gm_evac_units(struct gm_hmap *h)
+{
+	return h->shrinking ? tbl_size(h->table) : tbl_size(h->old_table);
+}
+
 /* Go's advanceEvacuationMark: also ends the growth after the last old bucket. */
 static void gm_advance_mark(struct gm_hmap *h)
 {
 	struct gomap_table *old = h->old_table;
-	unsigned long stop;
+	unsigned long stop, units = gm_evac_units(h);
 
 	h->evac_next++;
-	stop = min(h->evac_next + GM_EVAC_SCAN, tbl_size(old));
+	stop = min(h->evac_next + GM_EVAC_SCAN, units);
 	while (h->evac_next != stop && bkt_evacuated(tbl_bucket(old, h->evac_next)))
 		h->evac_next++;
-	if (h->evac_next < tbl_size(old))
+	if (h->evac_next < units)
 		return;
 	smp_wmb();	/* every bucket initialised before the old table goes */
 	WRITE_ONCE(h->old_table, NULL);
 	h->same_size_grow = false;
+	h->shrinking = false;
 	WRITE_ONCE(h->table->src, NULL);
 	tbl_put(old);			/* the new table's reference on its source */
 	gm_drop_table(h, old, false);	/* the map's reference */
+}
+
+/* Move the chain from @ob into @dst; u64 keys and values take Go's evacuate_fast64 copy. */
+static void evac_chain_x(struct gm_hmap *h, struct gomap_table *old, void *ob,
+			 struct gm_dst *dst, struct gm_evac_spares *sp)
+{
+	if (h->kind == GM_KEY_U64 && h->table->value_slot == sizeof(u64))
+		evac_chain(h, old, ob, dst, sp, 0, 0, 0, true, sizeof(u64));
+	else
+		evac_chain(h, old, ob, dst, sp, 0, 0, 0, false, 0);
+}
+
+/*
+ * A shrink's evacuation: old buckets @j and @j + 2^B both feed new bucket
+ * @j, so they move together, into one chain, and count as two against
+ * the operation's bound.  New bucket @j is initialised here, and the pair
+ * reads evacuated (slot 0 of old bucket @j, which tbl_bucket_ready() and
+ * the evacuation mark test) only once both are moved.
+ */
+static int gm_evacuate_pair(struct gm_hmap *h, unsigned long j)
+{
+	struct gomap_table *old = h->old_table, *t = h->table;
+	void *ob[2] = { tbl_bucket(old, j), tbl_bucket(old, j + tbl_size(t)) };
+	unsigned long total = 0, n, need;
+	struct gm_evac_spares sp = { };
+	struct gm_dst dst;
+	u64 ybits;
+
+	if (bkt_evacuated(ob[0]))
+		goto advance;
+	evac_count(h, old, ob[0], 0, &n, &ybits);
+	total += n;
+	evac_count(h, old, ob[1], 0, &n, &ybits);
+	total += n;
+	need = DIV_ROUND_UP(total, GM_SLOTS) - !!total;
+	if (need && evac_take_spares(h, &sp, need)) {
+		h->stats.failed_evacuations++;
+		return -ENOMEM;
+	}
+	dst_init(h, &dst, tbl_bucket(t, j));
+	smp_wmb();	/* the destination initialised before either old bucket reads evacuated */
+	evac_chain_x(h, old, ob[1], &dst, &sp);
+	evac_chain_x(h, old, ob[0], &dst, &sp);
+	WARN_ON_ONCE(sp.list);
+	h->op.evacuated += 2;
+advance:
+	if (j == h->evac_next)
+		gm_advance_mark(h);
+	return 0;
 }
 
 /*
@@ -246,6 +305,8 @@ int gm_evacuate(struct gm_hmap *h, unsigned long oldi)
 	void *ob = tbl_bucket(old, oldi);
 	u64 ybits = 0;
 
+	if (h->shrinking)
+		return gm_evacuate_pair(h, oldi & tbl_mask(t));
 	if (bkt_evacuated(ob))
 		goto advance;
 	need = 0;
@@ -290,7 +351,11 @@ void gm_grow_work(struct gm_hmap *h, u64 hash)
 		gm_evacuate(h, h->evac_next);
 }
 
-/* Install @t as the new array and start moving into it (Go's hashGrow). */
+/*
+ * Install @t as the new array and start moving into it (Go's hashGrow);
+ * @t may be twice the old array (growth), the same size (Go's
+ * sameSizeGrow) or half (a shrink).
+ */
 static void gm_start_growth(struct gm_hmap *h, struct gomap_table *t, bool same_size)
 {
 	h->old_table = h->table;
@@ -298,12 +363,15 @@ static void gm_start_growth(struct gm_hmap *h, struct gomap_table *t, bool same_
 	refcount_inc(&t->src->refs);	/* dropped when the growth ends */
 	smp_wmb();	/* the source before the table that leads to it: see gm_find() */
 	WRITE_ONCE(h->table, t);
+	h->shrinking = t->B < h->old_table->B;
 	h->B = t->B;
 	h->same_size_grow = same_size;
 	h->evac_next = 0;
 	h->nr_overflow = 0;
 	h->bytes += t->bytes;
-	if (same_size)
+	if (h->shrinking)
+		h->stats.shrinks++;
+	else if (same_size)
 		h->stats.same_size_grows++;
 	else
 		h->stats.grows++;
@@ -323,14 +391,24 @@ static struct gomap_table *gm_take_ready(struct gm_hmap *h, unsigned int shift)
 	return NULL;
 }
 
-/* Have the worker allocate an array of 2^@shift buckets (see DOC: Memory reserve). */
-static void gm_want_grow(struct gm_hmap *h, unsigned int shift)
+/*
+ * Have the worker allocate an array of 2^@shift buckets (see DOC: Memory
+ * reserve).  Returns false if it already was asked for that one.
+ */
+static bool gm_want_grow(struct gm_hmap *h, unsigned int shift)
 {
 	if (h->grow_wanted && h->grow_want_B == shift)
-		return;
-	h->stats.deferred_grows++;
+		return false;
 	h->grow_want_B = shift;
 	WRITE_ONCE(h->grow_wanted, true);
+	return true;
+}
+
+/* A growth this operation could not have the array for: the worker's job. */
+static void gm_defer_grow(struct gm_hmap *h, unsigned int shift)
+{
+	if (gm_want_grow(h, shift))
+		h->stats.deferred_grows++;
 }
 
 /*
@@ -359,27 +437,73 @@ int gm_hash_grow(struct gm_hmap *h, gfp_t gfp, unsigned long *flags)
 
 		h->op.grow_tried = true;
 		gm_write_pause(h, *flags, &op);
-		t = tbl_alloc(h, shift, array_gfp, false);
+		t = tbl_alloc(h, shift, array_gfp, false, true);
 		*flags = gm_write_resume(h, &op);
 		if (t) {
 			tbl_put(h->ready_table);
 			h->ready_table = t;
 		} else {
 			h->stats.failed_grows++;
-			gm_want_grow(h, shift);
+			gm_defer_grow(h, shift);
 		}
 		return -EAGAIN;
 	}
 	if (!t) {
-		gm_want_grow(h, shift);
+		gm_defer_grow(h, shift);
 		return -ENOMEM;
 	}
 	gm_start_growth(h, t, same_size);
 	return 0;
 }
 
+/**
+ * DOC: Shrinking
+ *
+ * Go's maps never shrink (golang/go#20135): a map that once held a burst
+ * of entries keeps its array.  A gomap shard halves its array when
+ * deletes leave it at a quarter of the load it grows at, under 1.625
+ * entries a bucket (under_load_factor()), with the machinery and the bound
+ * of growth: a delete that finds the shard that empty installs a half-size
+ * array, and every later write, delete or assign, moves at most one pair
+ * of old buckets, i and i + 2^(B-1), both of which feed new bucket i
+ * (gm_evacuate_pair()): two old buckets an operation, as in a growth.
+ * After the halving the shard holds 3.25 entries a bucket, so neither
+ * inserts nor deletes at one boundary make it flap between sizes.
+ *
+ * Lookups never start a shrink, and deletes never allocate: the half-size
+ * array comes from the shard's worker (gm_grow_prepare()), which the
+ * delete kicks, and a later delete installs it.  A shard does not shrink
+ * below the array its hint asked for, nor while it grows, and never with
+ * GOMAP_F_NO_SHRINK or GOMAP_F_PREALLOC.  Lookups, iterators and writers
+ * find entries during a shrink as during a growth: an old bucket not yet
+ * evacuated is read where it is; an iterator that began during the shrink
+ * walks both old buckets of each new one.
+ */
+
 /*
- * gm_grow_prepare() - Allocate the array a deferred growth wants.
+ * gm_maybe_shrink() - After a delete: start halving the array if the
+ * shard has fallen under its shrink load (see DOC: Shrinking), with the
+ * array the worker prepared; else ask the worker for one.
+ * @h: The shard, locked, not growing.
+ */
+void gm_maybe_shrink(struct gm_hmap *h)
+	__must_hold(&h->lock)
+{
+	struct gomap_table *t;
+
+	if (h->prealloc || (h->params.flags & GOMAP_F_NO_SHRINK) || h->B <= h->min_B ||
+	    !h->table || !under_load_factor(h->count, h->B))
+		return;
+	t = gm_take_ready(h, h->B - 1);
+	if (!t) {
+		gm_want_grow(h, h->B - 1);
+		return;
+	}
+	gm_start_growth(h, t, false);
+}
+
+/*
+ * gm_grow_prepare() - Allocate the array a deferred growth or shrink wants.
  * @h: The map, not locked.
  *
  * Context: Process context (the map's worker).  May sleep.
@@ -389,17 +513,18 @@ void gm_grow_prepare(struct gm_hmap *h)
 	struct gomap_table *t;
 	unsigned long flags;
 	unsigned int shift;
-	bool wanted, injected;
+	bool wanted, injected, shrink;
 
 	raw_spin_lock_irqsave(&h->lock, flags);
 	wanted = h->grow_wanted;
 	shift = h->grow_want_B;
+	shrink = shift < h->B;
 	injected = wanted && gm_fail_injected(h, PAGE_SIZE);
 	raw_spin_unlock_irqrestore(&h->lock, flags);
 	if (!wanted)
 		return;
 
-	t = injected ? NULL : tbl_alloc(h, shift, GFP_KERNEL | __GFP_NOWARN, false);
+	t = injected ? NULL : tbl_alloc(h, shift, GFP_KERNEL | __GFP_NOWARN, false, !shrink);
 
 	raw_spin_lock_irqsave(&h->lock, flags);
 	WRITE_ONCE(h->grow_wanted, false);

@@ -173,6 +173,8 @@ struct gm_hmap {
 	unsigned int B;			/* Go's B */
 	u16 nr_overflow;		/* Go's noverflow */
 	bool same_size_grow;		/* Go's sameSizeGrow flag */
+	bool shrinking;			/* the old array is twice the current one */
+	unsigned int min_B;		/* the hint's B: a shrink stops there */
 	u64 hash0;			/* Go's hash0 */
 	struct gomap_table *table;	/* Go's buckets */
 	struct gomap_table *old_table;	/* Go's oldbuckets */
@@ -432,7 +434,8 @@ struct gm_pos;
 
 /* gomap_table.c */
 bool gm_fail_injected(struct gm_hmap *h, size_t size);
-struct gomap_table *tbl_alloc(struct gm_hmap *h, unsigned int shift, gfp_t gfp, bool zero);
+struct gomap_table *tbl_alloc(struct gm_hmap *h, unsigned int shift, gfp_t gfp, bool zero,
+			      bool spares);
 struct gomap_table *tbl_take_first(struct gm_hmap *h);
 void blob_free_list(struct gm_blob *blob);
 void tbl_put(struct gomap_table *t);
@@ -475,6 +478,7 @@ static inline void gm_reserve_kick(struct gm_hmap *h)
 int gm_evacuate(struct gm_hmap *h, unsigned long oldi);
 void gm_grow_work(struct gm_hmap *h, u64 hash);
 int gm_hash_grow(struct gm_hmap *h, gfp_t gfp, unsigned long *flags);
+void gm_maybe_shrink(struct gm_hmap *h);
 void gm_grow_prepare(struct gm_hmap *h);
 
 /* gomap_core.c */

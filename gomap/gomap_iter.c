@@ -53,20 +53,26 @@ static void iter_pin_walk(struct gomap_iter *it, struct gomap_table *t)
  * Where the chain of bucket @it->bucket starts: an iterator that began
  * during the growth still in progress walks the old bucket while it is
  * not evacuated, keeping only the entries bound for this bucket
- * (@check, else GM_NO_CHECK).  Returns the table that holds the chain.
+ * (@check, else GM_NO_CHECK).  During a shrink two old buckets feed the
+ * bucket, @it->bucket and @it->bucket + 2^B: the second is walked after
+ * the first (@next, else GM_NO_CHECK).  Returns the table that holds the
+ * chain.
  */
 static struct gomap_table *iter_chain(struct gm_hmap *h, struct gomap_iter *it, void **b,
-				      unsigned long *check)
+				      unsigned long *check, unsigned long *next)
 {
 	struct gomap_table *old = READ_ONCE(h->old_table);
 
 	*check = GM_NO_CHECK;
+	*next = GM_NO_CHECK;
 	if (old && it->B == READ_ONCE(h->B)) {
 		void *ob = tbl_bucket(old, it->bucket & tbl_mask(old));
 
 		if (!bkt_evacuated(ob)) {
 			*b = ob;
-			if (!READ_ONCE(h->same_size_grow))
+			if (READ_ONCE(h->shrinking))
+				*next = it->bucket + tbl_size(it->table);
+			else if (!READ_ONCE(h->same_size_grow))
 				*check = it->bucket;
 			return old;
 		}
@@ -82,19 +88,20 @@ static struct gomap_table *iter_chain(struct gm_hmap *h, struct gomap_iter *it, 
  */
 static int iter_next_bucket(struct gm_hmap *h, struct gomap_iter *it, bool lockless)
 {
+	unsigned long check, next;
 	struct gomap_table *t;
-	unsigned long check;
 	void *b;
 
 	if (it->bucket == it->start_bucket && it->wrapped)
 		return false;
-	t = iter_chain(h, it, &b, &check);
+	t = iter_chain(h, it, &b, &check, &next);
 	if (t != it->walk_table) {
 		if (lockless)
 			return -EAGAIN;
 		iter_pin_walk(it, t);
 	}
 	it->check_bucket = check;
+	it->next_chain = next;
 	it->bptr = b;
 	it->slot = 0;
 	if (++it->bucket == tbl_size(it->table)) {
@@ -211,6 +218,7 @@ static void iter_shard_start(struct gomap_iter *it, struct gm_hmap *h)
 	it->table = NULL;
 	it->walk_table = NULL;
 	it->bptr = NULL;
+	it->next_chain = GM_NO_CHECK;
 	it->wrapped = false;
 	it->done = false;
 	flags = gm_lock(h);
@@ -342,6 +350,10 @@ iter_step(struct gm_hmap *h, struct gomap_iter *it, void *key, size_t key_size, 
 			return ret;
 		it->bptr = bkt_overflow(it->walk_table, it->bptr);
 		it->slot = 0;
+		if (!it->bptr && it->next_chain != GM_NO_CHECK) {	/* a shrink's pair */
+			it->bptr = tbl_bucket(it->walk_table, it->next_chain);
+			it->next_chain = GM_NO_CHECK;
+		}
 	}
 }
 
@@ -356,6 +368,7 @@ struct iter_mark {
 	void *bptr;
 	unsigned long bucket;
 	unsigned long check_bucket;
+	unsigned long next_chain;
 	u8 slot;
 	bool wrapped;
 	bool done;
@@ -366,6 +379,7 @@ static __always_inline void iter_mark_save(struct iter_mark *m, const struct gom
 	m->bptr = it->bptr;
 	m->bucket = it->bucket;
 	m->check_bucket = it->check_bucket;
+	m->next_chain = it->next_chain;
 	m->slot = it->slot;
 	m->wrapped = it->wrapped;
 	m->done = it->done;
@@ -376,6 +390,7 @@ static __always_inline void iter_mark_restore(struct gomap_iter *it, const struc
 	it->bptr = m->bptr;
 	it->bucket = m->bucket;
 	it->check_bucket = m->check_bucket;
+	it->next_chain = m->next_chain;
 	it->slot = m->slot;
 	it->wrapped = m->wrapped;
 	it->done = m->done;

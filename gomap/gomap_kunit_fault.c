@@ -267,6 +267,7 @@ KUNIT_ARRAY_PARAM(gm_sweep_kind, gm_sweep_kinds, gm_sweep_kind_desc);
 #define GM_SWEEP_IDS	48
 #define GM_SWEEP_STEPS	240
 #define GM_SWEEP_MAX	3000
+#define GM_SWEEP_KEEP	6	/* ids the shrinking deletes leave */
 
 /* One run of the fault sweep: the map and the model it must match. */
 struct gm_sweep {
@@ -276,6 +277,7 @@ struct gm_sweep {
 	unsigned int enomem;	/* calls that returned -ENOMEM */
 	unsigned int wrong;	/* calls with a result the model rules out */
 	unsigned int broken;	/* checks that found the map differing from the model */
+	unsigned int shrinks;	/* shrinks the run started */
 };
 
 /* After a failure and at the end: the map is sound and holds exactly the model. */
@@ -348,6 +350,28 @@ static void gm_sweep_step(struct gm_sweep *s, struct rnd_state *rnd, u32 step)
 }
 
 /*
+ * Then deletes that leave the map a few entries, with its worker run
+ * between them: the shrinks they start take the worker's half-size arrays
+ * and overflow buckets for their evacuations, and any of those
+ * allocations may be the one that fails.
+ */
+static void gm_sweep_shrink(struct gm_sweep *s)
+{
+	u32 id, round;
+
+	for (id = GM_SWEEP_KEEP; id < GM_SWEEP_IDS; id++) {
+		s->wrong += gm_del(s->map, id) != (s->ver[id] < 0 ? -ENOENT : 0);
+		s->ver[id] = -1;
+	}
+	/* Each round: the worker's array, then deletes of an absent id that install and move it. */
+	for (round = 0; round < 3; round++) {
+		gm_flush_worker(s->map);
+		for (id = 0; id < 8; id++)
+			s->wrong += gm_del(s->map, GM_SWEEP_IDS - 1) != -ENOENT;
+	}
+}
+
+/*
  * gm_sweep_run() - Run the mixed workload on a fresh map of kind @k whose
  * @nth allocation fails, checking the map against the model after every
  * failure and at the end.
@@ -378,10 +402,12 @@ static bool gm_sweep_run(const struct gm_sweep_kind *k, unsigned int nth, struct
 		gm_sweep_result(s, 0, 0, gm_put(s->map, 0, 0, s->gfp));
 	for (step = 1; step <= GM_SWEEP_STEPS; step++)
 		gm_sweep_step(s, &rnd, step);
+	gm_sweep_shrink(s);
 	gomap_test_fail_alloc(s->map, 0);
 	gm_sweep_verify(s);
 	st = gm_stats(s->map);
 	gomap_destroy(s->map);
+	s->shrinks += st.shrinks;
 	return s->enomem || st.failed_grows || st.deferred_grows || st.failed_evacuations;
 }
 
@@ -389,7 +415,7 @@ static void gomap_test_assign_fail_each_nth(struct kunit *test)
 {
 	const struct gm_sweep_kind *k = test->param_value;
 	struct gm_sweep *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
-	unsigned int nth, quiet = 0, hits = 0, enomem = 0, wrong = 0, broken = 0;
+	unsigned int nth, quiet = 0, hits = 0, enomem = 0, wrong = 0, broken = 0, shrinks = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	for (nth = 1; quiet < 3 && nth <= GM_SWEEP_MAX; nth++) {
@@ -402,6 +428,7 @@ static void gomap_test_assign_fail_each_nth(struct kunit *test)
 		enomem += s->enomem;
 		wrong += s->wrong;
 		broken += s->broken;
+		shrinks += s->shrinks;
 		cond_resched();
 	}
 	kunit_info(test, "%s: %u allocations failed in turn, %u calls returned -ENOMEM",
@@ -416,6 +443,7 @@ static void gomap_test_assign_fail_each_nth(struct kunit *test)
 	KUNIT_EXPECT_GE(test, hits, 3U);
 	KUNIT_EXPECT_GE(test, enomem, 1U);
 	KUNIT_EXPECT_EQ(test, quiet, 3U);
+	KUNIT_EXPECT_GE(test, shrinks, 1U);	/* the failures reached shrinks too */
 }
 
 static struct kunit_case gomap_fault_cases[] = {

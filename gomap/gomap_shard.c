@@ -65,7 +65,7 @@ static unsigned int gm_default_shards(const struct gomap_params *p)
 static int gm_check_params(const struct gomap_params *p)
 {
 	if (!p || p->key_size > GOMAP_MAX_KEY_SIZE || p->value_size > GOMAP_MAX_VALUE_SIZE ||
-	    (p->flags & ~GOMAP_F_PREALLOC))
+	    (p->flags & ~(GOMAP_F_PREALLOC | GOMAP_F_NO_SHRINK)))
 		return -EINVAL;
 	if (p->shards > GOMAP_MAX_SHARDS || (p->shards & (p->shards - 1)))
 		return -EINVAL;
@@ -253,9 +253,11 @@ static void gm_stats_add(struct gomap_stats *st, const struct gomap_stats *s)
 	st->overflow_buckets += s->overflow_buckets;
 	st->growing |= s->growing;
 	st->same_size_growing |= s->same_size_growing;
+	st->shrinking |= s->shrinking;
 	st->nevacuate += s->nevacuate;
 	st->grows += s->grows;
 	st->same_size_grows += s->same_size_grows;
+	st->shrinks += s->shrinks;
 	st->deferred_grows += s->deferred_grows;
 	st->failed_grows += s->failed_grows;
 	st->failed_evacuations += s->failed_evacuations;

@@ -100,20 +100,23 @@ static void tbl_init(struct gm_hmap *h, struct gomap_table *t, unsigned int shif
 
 /*
  * tbl_alloc - Allocate a bucket array of 2^@shift buckets (Go's
- * makeBucketArray), with its overflow reserve when @shift >= 4 (none for a
- * preallocated map, whose overflow buckets all come from its reserve).
- * @zero initialises every bucket; otherwise buckets are initialised as
- * they are filled.  The memory comes from tbl_mem_alloc(), so the map lock
- * must not be held.  The caller consults the fault-injection hook.
+ * makeBucketArray), with its overflow reserve when @shift >= 4 and
+ * @spares (none for a preallocated map, whose overflow buckets all come
+ * from its reserve, nor for a shrink's array, which starts at a quarter of
+ * Go's load and rarely overflows).  @zero initialises every bucket;
+ * otherwise buckets are initialised as they are filled.  The memory comes
+ * from tbl_mem_alloc(), so the map lock must not be held.  The caller
+ * consults the fault-injection hook.
  */
-struct gomap_table *tbl_alloc(struct gm_hmap *h, unsigned int shift, gfp_t gfp, bool zero)
+struct gomap_table *tbl_alloc(struct gm_hmap *h, unsigned int shift, gfp_t gfp, bool zero,
+			      bool spares)
 {
 	unsigned long nbuckets = 1UL << shift, nreserve = 0;
 	struct gomap_table *t;
 	unsigned int page_order;
 	size_t size;
 
-	if (shift >= 4 && !h->prealloc)
+	if (shift >= 4 && spares && !h->prealloc)
 		nreserve = 1UL << (shift - 4);
 	if (shift > GM_MAX_B ||
 	    check_mul_overflow((size_t)(nbuckets + nreserve), (size_t)h->bucket_size, &size) ||

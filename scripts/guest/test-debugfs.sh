@@ -454,6 +454,31 @@ t "load_factor = count / buckets of all shards = $want" [ "$(stat1 d4 load_facto
 sorted_dump d4 $T/got
 t "its dump gives all 1000 entries once" cmp -s $T/exp $T/got
 rm_map d4
+
+# Deletes shrink a map; noshrink keeps its arrays.
+mk "sh key=u64 value=u64 shards=1"
+mk "ns key=u64 value=u64 shards=1 noshrink"
+lines 1 0 4999 >$T/sh1
+t "5000 keys into sh and ns" eval 'put $G/sh/assign $T/sh1 && put $G/ns/assign $T/sh1'
+Bsh=$(stat1 sh B)
+awk 'BEGIN { for (k = 10; k < 5000; k++) print k }' >$T/sh2
+t "delete all but 10 from both" eval 'put $G/sh/delete $T/sh2 && put $G/ns/delete $T/sh2'
+# Each shrink needs the map's worker (an irq_work, then a workqueue) and a
+# later delete: deletes of absent keys, a pause between them.
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	echo 4999 >$G/sh/delete 2>/dev/null
+	echo 4999 >$G/ns/delete 2>/dev/null
+	sleep 0.05
+done
+for i in $(seq 1 200); do echo 4999 >$G/sh/delete 2>/dev/null; done
+t "sh shrank (B $Bsh -> $(stat1 sh B), shrinks $(stat1 sh shrinks))" \
+	eval '[ "$(stat1 sh shrinks)" -ge 2 ] && [ "$(stat1 sh B)" -lt "$Bsh" ]'
+t "ns kept B $(stat1 ns B) and never shrank" \
+	eval '[ "$(stat1 ns B)" = "$Bsh" ] && [ "$(stat1 ns shrinks)" = 0 ]'
+t "sh still holds its 10 keys" eval 'has sh 0 0 && has sh 9 9 && [ "$(count sh)" = 10 ]'
+t "noshrink given twice: EINVAL" eval '! echo "create nb key=u64 value=u64 noshrink noshrink" >$C 2>/dev/null'
+rm_map sh
+rm_map ns
 t "assigns counted" [ "$(stat1 d assigns)" -ge 1000 ]
 h0=$(stat1 d hits)
 m0=$(stat1 d misses)

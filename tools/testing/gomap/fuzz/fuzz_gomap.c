@@ -489,6 +489,8 @@ static void create_map(const u8 *h)
 		params.flags = GOMAP_F_PREALLOC;
 		params.shards = 1;
 	}
+	if (h[3] & 0x80)	/* deletes shrink the map unless asked not to */
+		params.flags |= GOMAP_F_NO_SHRINK;
 	if (params.key_size && params.key_size < 2)
 		key_space = min(key_space, 256U);
 	shim_mem_stats(&mem);
