@@ -189,6 +189,10 @@ int gomap_update(struct gomap *map, const void *key, gomap_update_fn fn, void *a
 int gomap_assign_str(struct gomap *map, const char *key, size_t len, const void *value,
 		     gfp_t gfp);
 int gomap_lookup_str(struct gomap *map, const char *key, size_t len, void *value);
+int gomap_lookup_batch(struct gomap *map, const void *keys, unsigned int n, void *values,
+		       bool *found);
+int gomap_lookup_batch_str(struct gomap *map, const char *const *keys, const size_t *lens,
+			   unsigned int n, void *values, bool *found);
 int gomap_delete_str(struct gomap *map, const char *key, size_t len);
 int gomap_update_str(struct gomap *map, const char *key, size_t len, gomap_update_fn fn,
 		     void *arg, gfp_t gfp);

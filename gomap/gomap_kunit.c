@@ -520,7 +520,7 @@ unsigned int gm_not_once(const u8 *seen, u32 first, u32 last)
 
 kunit_test_suites(&gomap_suite, &gomap_grow_suite, &gomap_iter_suite, &gomap_context_suite,
 		  &gomap_fault_suite, &gomap_reserve_suite, &gomap_shard_suite,
-		  &gomap_shrink_suite);
+		  &gomap_shrink_suite, &gomap_batch_suite);
 
 MODULE_DESCRIPTION("KUnit suites for gomap");
 MODULE_LICENSE("GPL");

@@ -118,5 +118,6 @@ extern struct kunit_suite gomap_fault_suite;
 extern struct kunit_suite gomap_reserve_suite;
 extern struct kunit_suite gomap_shard_suite;
 extern struct kunit_suite gomap_shrink_suite;
+extern struct kunit_suite gomap_batch_suite;
 
 #endif /* _GOMAP_KUNIT_H */

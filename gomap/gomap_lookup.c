@@ -7,6 +7,7 @@
 
 #include <linux/export.h>
 #include <linux/percpu.h>
+#include <linux/prefetch.h>
 #include <linux/rcupdate.h>
 #include <linux/seqlock.h>
 
@@ -292,3 +293,191 @@ int gomap_lookup_str(struct gomap *map, const char *key, size_t len, void *value
 	return gm_lookup(map, key, len, value, GM_KEY_STR);
 }
 EXPORT_SYMBOL_GPL(gomap_lookup_str);
+
+/* ---- Batched lookups ---- */
+
+/**
+ * DOC: Batched lookups
+ *
+ * gomap_lookup_batch() finds many keys at once, GM_BATCH at a time: it
+ * hashes every key of a batch and starts loading the bucket each will
+ * read (prefetch()), then probes them in turn, under one rcu_read_lock()
+ * and one read of each key's shard's seqcount.  The loads of different
+ * keys overlap instead of each waiting for its own cache miss, which is
+ * what makes DPDK's rte_hash_lookup_bulk() fast.  A key whose shard a
+ * writer changed meanwhile is looked up again on its own, under its
+ * shard's lock; the others keep their answers.
+ */
+
+#define GM_BATCH	16	/* keys hashed and prefetched together */
+
+/* One key of a batch: its key, shard and the seqcount it read. */
+struct gm_batch_key {
+	struct gm_key key;
+	struct gm_hmap *h;
+	unsigned int seq;
+};
+
+/* Start loading the first bucket @k will read. */
+static __always_inline void gm_batch_prefetch(struct gm_batch_key *k)
+{
+	struct gomap_table *t = READ_ONCE(k->h->table);
+
+	if (t)
+		prefetch(tbl_bucket(t, k->key.hash & tbl_mask(t)));
+}
+
+/*
+ * Up to GM_BATCH keys: hash and prefetch each, probe each, then check
+ * each shard's seqcount; a key that raced a writer is looked up alone.
+ * Returns how many were found.
+ */
+static __always_inline unsigned int
+gm_lookup_chunk(struct gomap *map, const void *const *kptrs, const size_t *lens, unsigned int n,
+		void *values, bool *found, enum gm_key_kind kind)
+{
+	struct gm_batch_key bk[GM_BATCH];
+	size_t vsize = map->params.value_size;
+	unsigned int i, hits = 0;
+	bool hit[GM_BATCH];
+
+	for (i = 0; i < n; i++) {
+		gm_key_init_kind(&bk[i].key, kptrs[i], lens[i], kind);
+		bk[i].h = gm_read_shard(map, &bk[i].key, kind);
+		gm_key_hash(bk[i].h, &bk[i].key);	/* a string key of one shard too */
+	}
+	rcu_read_lock();
+	for (i = 0; i < n; i++) {
+		bk[i].seq = read_seqcount_begin(&bk[i].h->seq);
+		gm_batch_prefetch(&bk[i]);
+	}
+	for (i = 0; i < n; i++)
+		hit[i] = gm_read(bk[i].h, &bk[i].key, values ? values + i * vsize : NULL);
+	for (i = 0; i < n; i++)
+		bk[i].seq = read_seqcount_retry(&bk[i].h->seq, bk[i].seq);	/* raced */
+	rcu_read_unlock();
+	for (i = 0; i < n; i++) {
+		if (unlikely(bk[i].seq))
+			hit[i] = gm_read_locked(bk[i].h, kptrs[i], lens[i],
+						values ? values + i * vsize : NULL);
+		if (found)
+			found[i] = hit[i];
+		hits += hit[i];
+	}
+	this_cpu_add(map->read_stats->hits, hits);
+	this_cpu_add(map->read_stats->misses, n - hits);
+	return hits;
+}
+
+/* Batches of fixed-size keys, packed @len bytes apart at @keys. */
+static __always_inline int gm_lookup_batch(struct gomap *map, const void *keys, unsigned int n,
+					   void *values, bool *found, enum gm_key_kind kind)
+{
+	size_t len = map->params.key_size, vsize = map->params.value_size, lens[GM_BATCH];
+	const void *kptrs[GM_BATCH];
+	unsigned int done, i, m;
+	int hits = 0;
+
+	for (i = 0; i < GM_BATCH; i++)
+		lens[i] = len;
+	for (done = 0; done < n; done += m) {
+		m = min(n - done, (unsigned int)GM_BATCH);
+		for (i = 0; i < m; i++)
+			kptrs[i] = keys + (done + i) * len;
+		hits += gm_lookup_chunk(map, kptrs, lens, m, values ? values + done * vsize : NULL,
+					found ? found + done : NULL, kind);
+	}
+	return hits;
+}
+
+/* In NMI context: one key at a time, giving up with -EBUSY where a lookup would. */
+static noinline int gm_lookup_batch_nmi(struct gomap *map, const void *const *kptrs,
+					const void *keys, const size_t *lens, unsigned int n,
+					void *values, bool *found)
+{
+	size_t vsize = map->params.value_size;
+	unsigned int i;
+	int ret, hits = 0;
+
+	for (i = 0; i < n; i++) {
+		const void *k = kptrs ? kptrs[i] : keys + i * map->params.key_size;
+		size_t len = lens ? lens[i] : map->params.key_size;
+
+		ret = gm_lookup(map, k, len, values ? values + i * vsize : NULL, map->kind);
+		if (ret == -EBUSY)
+			return ret;
+		if (found)
+			found[i] = !ret;
+		hits += !ret;
+	}
+	return hits;
+}
+
+/**
+ * gomap_lookup_batch() - Find @n entries at once (see DOC: Batched lookups).
+ * @map: Map with fixed-size keys.
+ * @keys: @n keys, key_size bytes each, one after the other.
+ * @n: Number of keys; any, looked up GM_BATCH at a time.
+ * @values: Receives the @n values, value_size bytes each, in the keys'
+ *          order; a missing key's is left as it was.  May be NULL.
+ * @found: Receives for each key whether it was found.  May be NULL.
+ *
+ * Each key's answer is what gomap_lookup() would have given at some
+ * moment during the call.
+ *
+ * Context: Any context, as gomap_lookup().
+ * Return:
+ * * >= 0 - the number of keys found.
+ * * -EINVAL - @map has string keys.
+ * * -EBUSY - in NMI context only: writers kept winning and a lock was held.
+ */
+int gomap_lookup_batch(struct gomap *map, const void *keys, unsigned int n, void *values,
+		       bool *found)
+{
+	if (gm_map_str(map))
+		return -EINVAL;
+	if (unlikely(in_nmi()))
+		return gm_lookup_batch_nmi(map, NULL, keys, NULL, n, values, found);
+	if (map->kind == GM_KEY_U64)
+		return gm_lookup_batch(map, keys, n, values, found, GM_KEY_U64);
+	return gm_lookup_batch(map, keys, n, values, found, map->kind);
+}
+EXPORT_SYMBOL_GPL(gomap_lookup_batch);
+
+/**
+ * gomap_lookup_batch_str() - gomap_lookup_batch() for byte-string keys.
+ * @map: Map with string keys.
+ * @keys: @n pointers to the keys' bytes.
+ * @lens: The @n keys' lengths.
+ * @n: Number of keys.
+ * @values: Receives the @n values, as for gomap_lookup_batch().  May be NULL.
+ * @found: Receives for each key whether it was found.  May be NULL.
+ *
+ * Context: Any context, as gomap_lookup().
+ * Return: As gomap_lookup_batch(); -EINVAL also for a fixed-key map or a
+ * key longer than GOMAP_MAX_STR_LEN (then nothing is looked up).
+ */
+int gomap_lookup_batch_str(struct gomap *map, const char *const *keys, const size_t *lens,
+			   unsigned int n, void *values, bool *found)
+{
+	size_t vsize = map->params.value_size;
+	unsigned int done, i, m;
+	int hits = 0;
+
+	if (!gm_map_str(map))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (lens[i] > GOMAP_MAX_STR_LEN)
+			return -EINVAL;
+	if (unlikely(in_nmi()))
+		return gm_lookup_batch_nmi(map, (const void *const *)keys, NULL, lens, n, values,
+					   found);
+	for (done = 0; done < n; done += m) {
+		m = min(n - done, (unsigned int)GM_BATCH);
+		hits += gm_lookup_chunk(map, (const void *const *)keys + done, lens + done, m,
+					values ? values + done * vsize : NULL,
+					found ? found + done : NULL, GM_KEY_STR);
+	}
+	return hits;
+}
+EXPORT_SYMBOL_GPL(gomap_lookup_batch_str);
