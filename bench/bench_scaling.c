@@ -22,6 +22,7 @@
 #include <linux/kthread.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "bench.h"
 
@@ -251,20 +252,25 @@ static int scale_map_rep(const struct bench_ops *ops, unsigned long n, u64 ns[SC
 
 int bench_scaling(unsigned long n)
 {
-	u64 ns[ARRAY_SIZE(scale_maps)][ARRAY_SIZE(scale_rows)][SCALE_REPS_MAX];
+	u64 (*ns)[SCALE_NR_ROWS][SCALE_REPS_MAX];	/* [map][row][rep], too big for the stack */
 	unsigned int nreps = clamp(bench_reps, 1U, (unsigned int)SCALE_REPS_MAX);
-	u64 once[ARRAY_SIZE(scale_rows)];
+	u64 once[SCALE_NR_ROWS];
 	unsigned int o, r, k;
-	int ret;
+	int ret = 0;
 
-	for (k = 0; k < nreps; k++) {
-		for (o = 0; o < ARRAY_SIZE(scale_maps); o++) {
+	ns = kcalloc(ARRAY_SIZE(scale_maps), sizeof(*ns), GFP_KERNEL);
+	if (!ns)
+		return -ENOMEM;
+	for (k = 0; k < nreps && !ret; k++) {
+		for (o = 0; o < ARRAY_SIZE(scale_maps) && !ret; o++) {
 			ret = scale_map_rep(scale_maps[o], n, once);
-			if (ret)
-				return ret;
-			for (r = 0; r < ARRAY_SIZE(scale_rows); r++)
+			for (r = 0; r < ARRAY_SIZE(scale_rows) && !ret; r++)
 				ns[o][r][k] = once[r];
 		}
+	}
+	if (ret) {
+		kfree(ns);
+		return ret;
 	}
 	for (o = 0; o < ARRAY_SIZE(scale_maps); o++) {
 		for (r = 0; r < ARRAY_SIZE(scale_rows); r++) {
@@ -279,5 +285,6 @@ int bench_scaling(unsigned long n)
 				v[nreps - 1]);
 		}
 	}
+	kfree(ns);
 	return 0;
 }

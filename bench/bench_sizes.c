@@ -78,29 +78,39 @@ out:
 	return ret;
 }
 
+/* Every figure of every repetition, on the heap: too big for the stack under KASAN. */
+struct size_figures {
+	u64 ns[BENCH_NR_OPS][NR_WORKLOADS][8];
+	size_t bytes[BENCH_NR_OPS];
+};
+
 int bench_size(unsigned long n)
 {
-	u64 ns[ARRAY_SIZE(bench_all_ops)][NR_WORKLOADS][8], once[NR_WORKLOADS];
-	size_t bytes[ARRAY_SIZE(bench_all_ops)];
+	struct size_figures *f = kzalloc(sizeof(*f), GFP_KERNEL);
 	unsigned int r, o, w, nreps = clamp(bench_reps, 1U, 8U);
-	int ret;
+	u64 once[NR_WORKLOADS];
+	int ret = 0;
 
-	for (r = 0; r < nreps; r++) {
-		for (o = 0; o < ARRAY_SIZE(bench_all_ops); o++) {
-			ret = bench_once(bench_all_ops[o], n, once, &bytes[o]);
+	if (!f)
+		return -ENOMEM;
+	for (r = 0; r < nreps && !ret; r++) {
+		for (o = 0; o < ARRAY_SIZE(bench_all_ops) && !ret; o++) {
+			ret = bench_once(bench_all_ops[o], n, once, &f->bytes[o]);
 			if (ret)
-				return ret;
+				break;
 			for (w = 0; w < NR_WORKLOADS; w++)
-				ns[o][w][r] = once[w];
+				f->ns[o][w][r] = once[w];
 			cond_resched();
 		}
 	}
-	for (o = 0; o < ARRAY_SIZE(bench_all_ops); o++) {
+	for (o = 0; o < ARRAY_SIZE(bench_all_ops) && !ret; o++) {
 		for (w = 0; w < NR_WORKLOADS; w++)
 			pr_info("gomap_bench: csv,%s,%s%s,%lu,%llu\n", bench_all_ops[o]->name,
-				bench_prefix, workload_names[w], n, bench_median(ns[o][w], nreps));
+				bench_prefix, workload_names[w], n,
+				bench_median(f->ns[o][w], nreps));
 		pr_info("gomap_bench: csv,%s,%sbytes_per_entry,%lu,%zu\n", bench_all_ops[o]->name,
-			bench_prefix, n, bytes[o] / n);
+			bench_prefix, n, f->bytes[o] / n);
 	}
-	return 0;
+	kfree(f);
+	return ret;
 }
