@@ -240,7 +240,7 @@ static int gm_assign(struct gomap *map, const void *kptr, size_t len, const void
 	gm_key_init_kind(&key, kptr, len, map->kind);
 	h = gm_shard_of(map, &key);
 	flags = gm_lock_op(h);	/* the write section begins at the first change */
-	h->stats.assigns++;
+	this_cpu_inc(map->read_stats->assigns);
 	for (;;) {
 		ret = gm_assign_locked(h, &key, value, fn, arg, gfp, &flags);
 		if (ret == -EAGAIN)
@@ -426,7 +426,7 @@ static int gm_delete(struct gomap *map, const void *kptr, size_t len)
 	gm_key_init_kind(&key, kptr, len, map->kind);
 	h = gm_shard_of(map, &key);
 	flags = gm_write_lock(h);
-	h->stats.deletes++;
+	this_cpu_inc(map->read_stats->deletes);
 	if (h->count) {
 		gm_key_hash(h, &key);
 		if (h->old_table)

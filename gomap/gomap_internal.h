@@ -106,10 +106,15 @@ struct gomap_table {
 	struct rcu_head rcu;
 };
 
-/* Lookup counters, per CPU since lookups take no lock. */
+/*
+ * Operation counters, per CPU: lookups take no lock, and writers to
+ * different shards would otherwise all write one line.
+ */
 struct gm_read_stats {
 	u64 hits;
 	u64 misses;
+	u64 assigns;
+	u64 deletes;
 };
 
 /* The lists of the reserve (see DOC: Memory reserve in gomap_table.c). */
@@ -152,15 +157,31 @@ struct gm_op {
  * Locking), so the map works in hardirq context on PREEMPT_RT too.
  */
 struct gm_hmap {
+	/*
+	 * Written by every write operation, in one cache line: writers on
+	 * other CPUs that take this shard next fetch it and no other.
+	 */
 	raw_spinlock_t lock;	/* serialises writers; protects every field below */
 	seqcount_raw_spinlock_t seq;	/* bumped around every change lookups could see */
 	bool seq_open;			/* the lock holder has begun a write section */
-	bool prealloc;			/* GOMAP_F_PREALLOC: no call allocates */
-	bool reseed;			/* draw hash0 anew when emptied: the only shard */
-	struct gomap *map;		/* the map this is a shard of */
+	unsigned long count;		/* Go's count */
+	struct gm_op op;		/* the lock holder's operation */
+
+	/* Read by every operation, written by growths, shrinks and reseeds. */
+	struct gomap_table *table ____cacheline_aligned_in_smp;	/* Go's buckets */
+	struct gomap_table *old_table;	/* Go's oldbuckets */
+	u64 hash0;			/* Go's hash0 */
+	unsigned long evac_next;	/* Go's nevacuate */
+	unsigned int B;			/* Go's B */
+	u16 nr_overflow;		/* Go's noverflow */
+	bool same_size_grow;		/* Go's sameSizeGrow flag */
+	bool shrinking;			/* the old array is twice the current one */
+	unsigned long pool_want;	/* reserve lists below half their target, a bit each */
+	bool grow_wanted;		/* the worker is to allocate an array */
 
 	/* Shape, immutable after gomap_create(). */
-	struct gomap_params params;
+	bool prealloc;			/* GOMAP_F_PREALLOC: no call allocates */
+	bool reseed;			/* draw hash0 anew when emptied: the only shard */
 	enum gm_key_kind kind;
 	bool key_indirect;	/* Go's indirectkey */
 	bool value_indirect;	/* Go's indirectelem */
@@ -168,18 +189,11 @@ struct gm_hmap {
 	unsigned int value_slot;
 	unsigned int value_off;	/* offset of the values in a bucket */
 	unsigned int bucket_size;
-
-	unsigned long count;		/* Go's count */
-	unsigned int B;			/* Go's B */
-	u16 nr_overflow;		/* Go's noverflow */
-	bool same_size_grow;		/* Go's sameSizeGrow flag */
-	bool shrinking;			/* the old array is twice the current one */
 	unsigned int min_B;		/* the hint's B: a shrink stops there */
-	u64 hash0;			/* Go's hash0 */
-	struct gomap_table *table;	/* Go's buckets */
-	struct gomap_table *old_table;	/* Go's oldbuckets */
-	unsigned long evac_next;	/* Go's nevacuate */
+	struct gomap *map;		/* the map this is a shard of */
+	struct gomap_params params;
 
+	/* The rest, written now and then. */
 	unsigned int nr_iters;		/* live iterators; Go's iterator flags */
 	unsigned long clear_seq;	/* bumped by gomap_clear() */
 	void *deferred_frees;		/* out-of-line keys kept for iterators */
@@ -194,14 +208,10 @@ struct gm_hmap {
 	 * irq_work, so any context can wake the worker.
 	 */
 	struct gm_pool pools[GM_NR_POOLS];
-	unsigned long pool_want;	/* lists below half their target, a bit each */
 	struct gomap_table *ready_table;
 	unsigned int grow_want_B;	/* the array size a deferred growth wants */
-	bool grow_wanted;
 	struct irq_work kick;
 	struct work_struct work;
-
-	struct gm_op op;	/* the lock holder's operation */
 
 	struct gomap_stats stats;	/* counters and maxima; the rest filled on read */
 	size_t bytes;
@@ -319,13 +329,17 @@ static inline void gm_op_begin(struct gm_hmap *h)
 	memset(&h->op, 0, sizeof(h->op));
 }
 
+/* The per-operation maxima; stored only when beaten, to keep their line clean. */
 static inline void gm_op_end(struct gm_hmap *h)
 {
 	struct gomap_stats *st = &h->stats;
 
-	st->max_evacuated_per_op = max(st->max_evacuated_per_op, h->op.evacuated);
-	st->max_buckets_per_op = max(st->max_buckets_per_op, h->op.buckets);
-	st->max_bytes_moved_per_op = max(st->max_bytes_moved_per_op, h->op.bytes);
+	if (unlikely(h->op.evacuated > st->max_evacuated_per_op))
+		st->max_evacuated_per_op = h->op.evacuated;
+	if (unlikely(h->op.buckets > st->max_buckets_per_op))
+		st->max_buckets_per_op = h->op.buckets;
+	if (unlikely(h->op.bytes > st->max_bytes_moved_per_op))
+		st->max_bytes_moved_per_op = h->op.bytes;
 }
 
 static inline unsigned long gm_lock(struct gm_hmap *h)

@@ -227,18 +227,18 @@ void gomap_clear(struct gomap *map)
 }
 EXPORT_SYMBOL_GPL(gomap_clear);
 
-/* Lookups count per CPU, since they take no lock. */
+/* Operations count per CPU (struct gm_read_stats). */
 static void gm_sum_read_stats(struct gomap *map, struct gomap_stats *stats)
 {
 	int cpu;
 
-	stats->hits = 0;
-	stats->misses = 0;
 	for_each_possible_cpu(cpu) {
 		const struct gm_read_stats *rs = per_cpu_ptr(map->read_stats, cpu);
 
 		stats->hits += READ_ONCE(rs->hits);
 		stats->misses += READ_ONCE(rs->misses);
+		stats->assigns += READ_ONCE(rs->assigns);
+		stats->deletes += READ_ONCE(rs->deletes);
 	}
 	stats->lookups = stats->hits + stats->misses;
 }
@@ -270,8 +270,6 @@ static void gm_stats_add(struct gomap_stats *st, const struct gomap_stats *s)
 	st->max_buckets_per_op = max(st->max_buckets_per_op, s->max_buckets_per_op);
 	st->max_bytes_moved_per_op = max(st->max_bytes_moved_per_op, s->max_bytes_moved_per_op);
 	st->max_shard_count = max(st->max_shard_count, s->count);
-	st->assigns += s->assigns;
-	st->deletes += s->deletes;
 }
 
 /**
