@@ -55,12 +55,13 @@ static int __init gomap_bench_init(void)
 	static const unsigned long sizes[] = { 1 << 10, 1 << 16, 1 << 20 };
 	unsigned long i, n = min_t(unsigned long, max_entries, 1 << 24);
 	bool all = !strcmp(part, "all");
-	bool scaling = all || !strcmp(part, "throughput");
-	bool sizes_part = scaling || !strcmp(part, "sizes") || !strcmp(part, "sizes+latency");
+	bool scaling = all || !strcmp(part, "throughput") || !strcmp(part, "scaling");
+	bool sizes_part = all || !strcmp(part, "throughput") || !strcmp(part, "sizes") ||
+			  !strcmp(part, "sizes+latency");
 	bool latency = all || !strcmp(part, "latency") || !strcmp(part, "sizes+latency");
 	int ret = -EINVAL;
 
-	if (!sizes_part && !latency) {
+	if (!sizes_part && !latency && !scaling) {
 		pr_err("gomap_bench: part=%s: want throughput, sizes, latency, sizes+latency or all\n",
 		       part);
 		goto out;
