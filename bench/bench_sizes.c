@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gomap_bench: the per-size workloads: insert, lookups, mixed, iterate and
- * delete on a fresh map of each size, the median of several runs.
+ * delete on a fresh map of each size, the median of several runs; and the
+ * memory part: bytes per entry over a log-spaced sweep of sizes.
  */
 
 #include <linux/ktime.h>
@@ -83,6 +84,8 @@ int bench_size(unsigned long n)
 	u64 ns[ARRAY_SIZE(bench_all_ops)][NR_WORKLOADS][8], once[NR_WORKLOADS];
 	size_t bytes[ARRAY_SIZE(bench_all_ops)];
 	unsigned int r, o, w, nreps = clamp(bench_reps, 1U, 8U);
+	const char *name;
+	u64 *v;
 	int ret;
 
 	for (r = 0; r < nreps; r++) {
@@ -96,11 +99,119 @@ int bench_size(unsigned long n)
 		}
 	}
 	for (o = 0; o < ARRAY_SIZE(bench_all_ops); o++) {
-		for (w = 0; w < NR_WORKLOADS; w++)
-			pr_info("gomap_bench: csv,%s,%s%s,%lu,%llu\n", bench_all_ops[o]->name,
-				bench_prefix, workload_names[w], n, bench_median(ns[o][w], nreps));
-		pr_info("gomap_bench: csv,%s,%sbytes_per_entry,%lu,%zu\n", bench_all_ops[o]->name,
-			bench_prefix, n, bytes[o] / n);
+		name = bench_all_ops[o]->name;
+		for (w = 0; w < NR_WORKLOADS; w++) {
+			v = ns[o][w];
+			/* bench_median() sorts: the extremes are at the ends. */
+			pr_info("gomap_bench: csv,%s,%s%s,%lu,%llu\n", name, bench_prefix,
+				workload_names[w], n, bench_median(v, nreps));
+			if (!bench_spread)
+				continue;
+			pr_info("gomap_bench: csv,%s,%s%s_min,%lu,%llu\n", name, bench_prefix,
+				workload_names[w], n, v[0]);
+			pr_info("gomap_bench: csv,%s,%s%s_max,%lu,%llu\n", name, bench_prefix,
+				workload_names[w], n, v[nreps - 1]);
+		}
+		pr_info("gomap_bench: csv,%s,%sbytes_per_entry,%lu,%zu\n", name, bench_prefix,
+			n, bytes[o] / n);
 	}
 	return 0;
+}
+
+/* ---- Memory: bytes per entry over a log-spaced sweep ---- */
+
+/*
+ * The sweep's sizes: 1024 * 2^(k/8), eight per octave, so that it lands
+ * between the maps' growth points as often as on them (both gomap and
+ * rhashtable double their arrays at powers of two times their load factor).
+ * 2^(j/8) in 1/65536ths:
+ */
+static const u32 sweep_q16[8] = { 65536, 71468, 77936, 84990, 92682, 101070, 110218, 120194 };
+
+static unsigned long sweep_size(unsigned int k)
+{
+	return (((u64)1024 << (k / 8)) * sweep_q16[k % 8] + (1 << 15)) >> 16;
+}
+
+/* bytes / @n in hundredths of a byte. */
+static u64 bytes_centi(size_t bytes, unsigned long n)
+{
+	return div_u64((u64)bytes * 100 + n / 2, n);
+}
+
+static void mem_csv(const char *name, const char *figure, unsigned long n, u64 centi)
+{
+	pr_info("gomap_bench: csv,%s,%s%s,%lu,%llu.%02llu\n", name, bench_prefix, figure, n,
+		div_u64(centi, 100), centi % 100);
+}
+
+/*
+ * Bytes per entry of a map of @n entries made by @n inserts into a fresh
+ * map (the hashtable.h table sized for @n).  After its n-th insert a map
+ * grown further is the map a fresh one would be after n inserts of the
+ * same keys, so one gomap and one rhashtable, grown to the largest size,
+ * are sampled at every size of the sweep; the hashtable.h table, sized in
+ * advance, is made afresh for each.  @filled: entries in @m so far.
+ */
+static int mem_sample(struct bench_map *m, unsigned long *filled, unsigned long n,
+		      u64 *centi)
+{
+	const struct bench_ops *ops = m->ops;
+	int ret = 0;
+
+	if (ops == &ht_ops && *filled) {
+		ops->destroy(m);
+		m->nr = 0;
+		*filled = 0;
+	}
+	if (!*filled)
+		ret = ops->create(m, n);
+	for (; *filled < n && !ret; (*filled)++)
+		ret = ops->insert(m, bench_key(*filled), *filled, GFP_KERNEL);
+	if (ret)
+		return ret;
+	*centi = bytes_centi(ops->bytes(m), n);
+	return 0;
+}
+
+/*
+ * The memory part: for each map, bytes per entry at every size of the
+ * sweep from 1024 to @max ("bytes_sweep"), and their mean
+ * ("bytes_per_entry_avg", reported at N = @max): a mean over log-spaced
+ * sizes, so that no single size near a growth point decides it.
+ */
+int bench_memory(unsigned long max)
+{
+	struct bench_map *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	unsigned long filled, n;
+	unsigned int o, k;
+	u64 centi, sum;
+	int ret = 0;
+
+	if (!m)
+		return -ENOMEM;
+	for (o = 0; o < ARRAY_SIZE(bench_all_ops) && !ret; o++) {
+		memset(m, 0, sizeof(*m));
+		m->ops = bench_all_ops[o];
+		filled = 0;
+		sum = 0;
+		for (k = 0; (n = sweep_size(k)) <= max; k++) {
+			ret = mem_sample(m, &filled, n, &centi);
+			if (ret)
+				break;
+			mem_csv(m->ops->name, "bytes_sweep", n, centi);
+			sum += centi;
+			cond_resched();
+		}
+		if (filled)
+			m->ops->destroy(m);
+		if (ret) {
+			pr_err("gomap_bench: memory %s n=%lu failed: %d\n", m->ops->name, n, ret);
+			break;
+		}
+		if (k)
+			mem_csv(m->ops->name, "bytes_per_entry_avg", max, div_u64(sum + k / 2, k));
+	}
+	kfree(m);
+	return ret;
 }
