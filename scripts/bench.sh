@@ -14,22 +14,32 @@
 #   rt          the latency part again, under -icount, on Debian's stock
 #               PREEMPT_RT kernel (figures prefixed rt_): there rhashtable
 #               only runs preemptible.
+#   uml         User-Mode Linux (scripts/run-uml.sh): the per-size workloads
+#               at 64K, 1M and 16M entries and the memory sweep, run natively
+#               (figures prefixed uml_, ns per operation with their spread).
 #
 # Both boots give the vCPU RDRAND: without an entropy source the guest's
 # CRNG is not seeded for the whole run, and every get_random_u32() then
 # costs about 10000 instructions (gomap's overflow counter above B 15,
 # rhashtable's new tables).
 #
-# GOMAP_BENCH_PART=throughput, latency or rt runs that boot only (default: all three).
+# GOMAP_BENCH_PART=throughput, latency, rt or uml runs that boot only
+# (default: all four).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 part=${GOMAP_BENCH_PART:-all}
 case "$part" in
-all) parts=(throughput latency rt) ;;
-throughput|latency|rt) parts=("$part") ;;
-*) die "GOMAP_BENCH_PART=$part: want throughput, latency, rt or all" ;;
+all) parts=(throughput latency rt uml) ;;
+throughput|latency|rt|uml) parts=("$part") ;;
+*) die "GOMAP_BENCH_PART=$part: want throughput, latency, rt, uml or all" ;;
 esac
+
+# The uml boot's module parameters: 7 repetitions (median, minimum and
+# maximum printed), sizes 64K, 1M and 16M, the memory sweep up to 16M.
+uml_args=(gomap_bench.part=sizes+memory gomap_bench.reps=7 gomap_bench.spread=1
+	  gomap_bench.sizes=65536,1048576,16777216 gomap_bench.max_entries=16777216
+	  gomap_bench.prefix=uml_)
 
 out=$GOMAP_TOP/bench/results
 mkdir -p "$out"
@@ -39,6 +49,14 @@ command -v gnuplot >/dev/null || apt_install_missing gnuplot-nox
 : >"$out/worst.txt"
 for p in "${parts[@]}"; do
 	vmdir=$GOMAP_TOP/build/vm-bench-$p
+	if [ "$p" = uml ]; then
+		GOMAP_VM_DIR="$vmdir" GOMAP_VM_QUIET=1 "$GOMAP_TOP/scripts/run-uml.sh" "${uml_args[@]}"
+		console=$vmdir/console.log
+		grep -q 'gomap_bench: done 0' "$console" ||
+			die "the uml benchmark did not finish; see $console"
+		sed -n 's/.*gomap_bench: csv,//p' "$console" | tr -d '\r' >>"$out/bench.csv"
+		continue
+	fi
 	qargs="-cpu qemu64,+rdrand"
 	vmenv=(GOMAP_KERNEL=bench GOMAP_VM_DIR="$vmdir" GOMAP_VM_QUIET=1)
 	if [ "$p" = rt ]; then
