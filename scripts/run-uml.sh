@@ -20,6 +20,10 @@
 #   GOMAP_VM_TIMEOUT  seconds before the run is killed (3600)
 #   GOMAP_VM_DIR      where the root directory and the logs go (build/vm-bench-uml)
 #   GOMAP_VM_QUIET=1  do not stream the console, only keep it in the log
+#   GOMAP_UML_PERF=1  run UML under `perf record` (linux-perf, installed if
+#                     missing) into GOMAP_VM_DIR/perf.data; the modules' load
+#                     addresses are then in GOMAP_VM_DIR/root/gomap/kallsyms
+#                     (scripts/uml-perf.py turns the samples into a profile)
 # Outputs, in GOMAP_VM_DIR: console.log (the kernel's console) and uml.log
 # (what UML itself prints on stderr).  Exits with UML's status (124 on timeout).
 set -euo pipefail
@@ -50,6 +54,11 @@ append=(mem="${GOMAP_UML_MEM:-6G}" root=/dev/root rootfstype=hostfs hostfs="$roo
 	init=/init con=null con0=null,fd:1 ssl=null console=tty0 printk.time=1
 	oops=panic gomap.mode=bench "$@")
 cmd=("$kdir/linux" "${append[@]}")
+if [ "${GOMAP_UML_PERF:-0}" = 1 ]; then
+	apt_install_missing linux-perf
+	# No hardware counters in this VM: perf samples on cpu-clock.
+	cmd=(perf record -e cpu-clock -F 2000 -o "$vmdir/perf.data" -- "${cmd[@]}")
+fi
 
 tmo=${GOMAP_VM_TIMEOUT:-3600}
 log "booting UML (timeout ${tmo}s, mem=${GOMAP_UML_MEM:-6G} in $tmpdir, host load average $(cut -d' ' -f1-3 /proc/loadavg)); console log: $console"
@@ -65,16 +74,24 @@ fi
 # The host's view of the run: how long UML's main process (the kernel,
 # where the benchmark runs) was on a CPU and how long it waited for one
 # while runnable, from its schedstat; waiting time counts in the figures.
+lead=$upid
 sched=
 rc=
 while [ -z "$rc" ]; do
-	read -r s </proc/$upid/schedstat 2>/dev/null && sched=$s
+	if [ "$lead" = "$upid" ] && [ "${GOMAP_UML_PERF:-0}" = 1 ]; then
+		lead=$(pgrep -o -P $upid || echo $upid)
+	fi
+	read -r s </proc/$lead/schedstat 2>/dev/null && sched=$s
 	if ! kill -0 $upid 2>/dev/null; then
 		rc=0
 		wait $upid || rc=$?
 	elif [ $(( $(date +%s) - start )) -ge "$tmo" ]; then
 		log "UML killed after ${tmo}s"
-		kill -KILL -- "-$upid" 2>/dev/null || kill -KILL $upid
+		# UML's process group: its own pid, or under perf its child's.
+		for p in $upid $(pgrep -P $upid || true); do
+			kill -KILL -- "-$p" 2>/dev/null || true
+		done
+		kill -KILL $upid 2>/dev/null || true
 		wait $upid || true
 		rc=124
 	else
