@@ -81,7 +81,7 @@ while [ -z "$rc" ]; do
 	if [ "$lead" = "$upid" ] && [ "${GOMAP_UML_PERF:-0}" = 1 ]; then
 		lead=$(pgrep -o -P $upid || echo $upid)
 	fi
-	read -r s </proc/$lead/schedstat 2>/dev/null && sched=$s
+	{ read -r s </proc/$lead/schedstat; } 2>/dev/null && sched=$s
 	if ! kill -0 $upid 2>/dev/null; then
 		rc=0
 		wait $upid || rc=$?
