@@ -197,10 +197,11 @@ for figure in workloads:
     unit = 'bytes per entry' if 'bytes' in figure else 'ns per op'
     where = 'User-Mode Linux, native' if figure.startswith('uml_') else \
         'QEMU TCG: compare ratios, not absolute values'
-    script = f'''set terminal pngcairo size 800,500
+    script = f'''set terminal pngcairo size 800,500 noenhanced
 set output "{os.path.join(out_dir, figure + '.png')}"
 set title "{figure} ({where})"
 set logscale x 2
+set format x "2^%L"
 set xlabel "entries"
 set ylabel "{unit}"
 set key top left
