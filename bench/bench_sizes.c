@@ -5,7 +5,6 @@
  * memory part: bytes per entry over a log-spaced sweep of sizes.
  */
 
-#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
@@ -64,13 +63,21 @@ static void bench_settle(struct bench_map *m)
  * comes next, another map's included.  On User-Mode Linux the unmapping is
  * a walk of the kernel's page tables with host munmap()/mmap() calls:
  * without this wait, gomap's lookups right after its inserts (1M entries)
- * took up to 3 times as long as a second pass over the same keys, with it
- * up to 1.7 times.
+ * took up to 3 times as long as a second pass over the same keys.
+ *
+ * It calls schedule() for @ms instead of sleeping: a context switch is a
+ * quiescent state for RCU, the workers get the CPU, and this CPU does not
+ * go idle.  Sleeping (rcu_barrier() and msleep()) let the host run other
+ * things on the CPU, or move UML to the other, and UML's lookups at 64K
+ * entries, whose map otherwise stays in the caches from the inserts, then
+ * took 3 to 4 times as long.
  */
 static void bench_quiesce(unsigned int ms)
 {
-	rcu_barrier();
-	msleep(ms);
+	u64 end = ktime_get_ns() + (u64)ms * NSEC_PER_MSEC;
+
+	while (ktime_get_ns() < end)
+		schedule();
 	vm_unmap_aliases();
 }
 
@@ -126,7 +133,7 @@ static int bench_once(const struct bench_ops *ops, unsigned long n, u64 *ns, siz
 	bench_settle(m);
 	ns[W_INSERT] = (ktime_get_ns() - t0) / n;
 	*bytes = ops->bytes(m);
-	bench_quiesce(20);
+	bench_quiesce(10);
 
 	t0 = ktime_get_ns();
 	for (i = 0; i < n && !ret; i++) {
@@ -175,7 +182,7 @@ static int bench_once(const struct bench_ops *ops, unsigned long n, u64 *ns, siz
 	ns[W_DELETE] = (ktime_get_ns() - t0) / n;
 
 	ops->destroy(m);
-	bench_quiesce(100);
+	bench_quiesce(20);
 	if (ret)
 		pr_err("gomap_bench: %s n=%lu failed: %d\n", ops->name, n, ret);
 out:
