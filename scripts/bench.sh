@@ -37,6 +37,7 @@ esac
 
 # The uml boot's module parameters: 7 repetitions (median, minimum and
 # maximum printed), sizes 64K, 1M and 16M, the memory sweep up to 16M.
+# shellcheck disable=SC2054  # the commas are inside an argument (the size list)
 uml_args=(gomap_bench.part=sizes+memory gomap_bench.reps=7 gomap_bench.spread=1
 	  gomap_bench.sizes=65536,1048576,16777216 gomap_bench.max_entries=16777216
 	  gomap_bench.prefix=uml_)

@@ -50,6 +50,7 @@ root=$vmdir/root
 # -no-reboot: guest-init.sh powers it off, and a panic ends it (UML's own
 # panic notifier exits the process).
 tmpdir=${GOMAP_UML_TMPDIR:-/dev/shm}
+# shellcheck disable=SC2054  # the commas are inside arguments (con0=null,fd:1)
 append=(mem="${GOMAP_UML_MEM:-6G}" root=/dev/root rootfstype=hostfs hostfs="$root" rw
 	init=/init con=null con0=null,fd:1 ssl=null console=tty0 printk.time=1
 	oops=panic gomap.mode=bench "$@")
@@ -81,7 +82,7 @@ while [ -z "$rc" ]; do
 	if [ "$lead" = "$upid" ] && [ "${GOMAP_UML_PERF:-0}" = 1 ]; then
 		lead=$(pgrep -o -P $upid || echo $upid)
 	fi
-	{ read -r s </proc/$lead/schedstat; } 2>/dev/null && sched=$s
+	{ read -r s <"/proc/$lead/schedstat"; } 2>/dev/null && sched=$s
 	if ! kill -0 $upid 2>/dev/null; then
 		rc=0
 		wait $upid || rc=$?
