@@ -44,6 +44,7 @@ extern const struct bench_ops *const bench_all_ops[BENCH_NR_OPS];
 
 /* The module's parameters. */
 extern unsigned int bench_reps;
+extern bool bench_spread;
 extern char *bench_prefix;
 extern char *bench_lat_prefix;
 
@@ -62,10 +63,13 @@ static inline u64 bench_miss_key(unsigned long i)
 }
 
 u64 bench_median(u64 *v, unsigned int n);
+void bench_quiesce(unsigned int ms);
 
 /* The parts, each in a file of its own. */
 int bench_size(unsigned long n);
+int bench_memory(unsigned long max);
 int bench_scaling(unsigned long n);
 int bench_latency(unsigned long n);
+int bench_batch(unsigned long n);
 
 #endif /* _GOMAP_BENCH_H */

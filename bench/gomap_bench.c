@@ -7,8 +7,8 @@
  * scripts/bench.sh; the module then stays loaded and does nothing.  Timings
  * under QEMU TCG are only meaningful as ratios within one boot; the latency
  * part is meant for a QEMU with -icount, where they count instructions.
- * The parts: bench_sizes.c, bench_scaling.c, bench_latency.c; the maps
- * under test: bench_maps.c.
+ * The parts: bench_sizes.c (sizes, memory), bench_scaling.c,
+ * bench_latency.c, bench_batch.c; the maps under test: bench_maps.c.
  */
 
 #include <linux/module.h>
@@ -24,11 +24,20 @@ MODULE_PARM_DESC(reps, "repetitions per figure; the median is reported");
 
 static unsigned int max_entries = 1 << 20;
 module_param(max_entries, uint, 0444);
-MODULE_PARM_DESC(max_entries, "largest size measured");
+MODULE_PARM_DESC(max_entries, "largest size measured (at most 2^24)");
+
+static unsigned long sizes[8] = { 1 << 10, 1 << 16, 1 << 20 };
+static unsigned int nr_sizes = 3;
+module_param_array(sizes, ulong, &nr_sizes, 0444);
+MODULE_PARM_DESC(sizes, "map sizes of the per-size workloads (up to 8; those above max_entries are skipped)");
+
+bool bench_spread;
+module_param_named(spread, bench_spread, bool, 0444);
+MODULE_PARM_DESC(spread, "also print the minimum and maximum of each per-size median");
 
 static char *part = "all";
 module_param(part, charp, 0444);
-MODULE_PARM_DESC(part, "throughput (sizes and scaling), sizes, latency, sizes+latency or all");
+MODULE_PARM_DESC(part, "parts joined by '+': throughput (sizes and scaling), sizes, scaling, latency, memory, batch; or all (throughput+latency)");
 
 char *bench_prefix = "";
 module_param_named(prefix, bench_prefix, charp, 0444);
@@ -50,19 +59,46 @@ u64 bench_median(u64 *v, unsigned int n)
 	return v[n / 2];
 }
 
+static const char *const part_names[] = {
+	"all", "throughput", "sizes", "scaling", "latency", "memory", "batch",
+};
+
+/* Whether the '+'-joined list @part names @want; -EINVAL if it names an unknown part. */
+static int part_has(const char *want)
+{
+	const char *p = part, *end;
+	bool found = false;
+	unsigned int i;
+	size_t len;
+
+	do {
+		end = strchrnul(p, '+');
+		len = end - p;
+		for (i = 0; i < ARRAY_SIZE(part_names); i++)
+			if (len == strlen(part_names[i]) && !strncmp(p, part_names[i], len))
+				break;
+		if (i == ARRAY_SIZE(part_names))
+			return -EINVAL;
+		if (!strcmp(part_names[i], want))
+			found = true;
+		p = end + 1;
+	} while (*end);
+	return found;
+}
+
 static int __init gomap_bench_init(void)
 {
-	static const unsigned long sizes[] = { 1 << 10, 1 << 16, 1 << 20 };
 	unsigned long i, n = min_t(unsigned long, max_entries, 1 << 24);
-	bool all = !strcmp(part, "all");
-	bool scaling = all || !strcmp(part, "throughput") || !strcmp(part, "scaling");
-	bool sizes_part = all || !strcmp(part, "throughput") || !strcmp(part, "sizes") ||
-			  !strcmp(part, "sizes+latency");
-	bool latency = all || !strcmp(part, "latency") || !strcmp(part, "sizes+latency");
+	int all = part_has("all");
+	bool scaling = all || part_has("throughput") > 0 || part_has("scaling") > 0;
+	bool sizes_part = all || part_has("throughput") > 0 || part_has("sizes") > 0;
+	bool latency = all || part_has("latency") > 0;
+	bool memory = part_has("memory") > 0;
+	bool batch = part_has("batch") > 0;
 	int ret = -EINVAL;
 
-	if (!sizes_part && !latency && !scaling) {
-		pr_err("gomap_bench: part=%s: want throughput, sizes, latency, sizes+latency or all\n",
+	if (all < 0) {
+		pr_err("gomap_bench: part=%s: want parts among all, throughput, sizes, scaling, latency, memory, batch, joined by '+'\n",
 		       part);
 		goto out;
 	}
@@ -81,8 +117,14 @@ static int __init gomap_bench_init(void)
 
 	pr_info("gomap_bench: start part=%s bench_reps=%u max_entries=%lu\n", part, bench_reps, n);
 	ret = 0;
-	for (i = 0; sizes_part && i < ARRAY_SIZE(sizes) && sizes[i] <= n && !ret; i++)
-		ret = bench_size(sizes[i]);
+	for (i = 0; sizes_part && i < nr_sizes && !ret; i++)
+		if (sizes[i] && sizes[i] <= n)
+			ret = bench_size(sizes[i]);
+	if (memory && !ret)
+		ret = bench_memory(n);
+	for (i = 0; batch && i < nr_sizes && !ret; i++)
+		if (sizes[i] && sizes[i] <= n)
+			ret = bench_batch(sizes[i]);
 	if (latency && !ret)
 		ret = bench_latency(n);
 	for (i = 16; scaling && i <= 20 && 1UL << i <= n && !ret; i += 4)

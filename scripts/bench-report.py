@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn gomap_bench's CSV (map,figure,n,value) into tables and gnuplot plots.
 
-The throughput figures come first, then the single-operation latencies of
-the icount boot with the check of issue 4's goal, then the slowest
-operations from worst.txt (next to the CSV) when it is there.
+The throughput figures come first, then the native figures of the
+User-Mode Linux boot (uml_, with their spread and the check of issue 14's
+goal), then the single-operation latencies of the icount boot with the
+check of issue 4's goal, then the slowest operations from worst.txt (next
+to the CSV) when it is there.
 """
 import collections
 import os
@@ -15,7 +17,7 @@ csv_path, out_dir = sys.argv[1], sys.argv[2]
 rows = collections.OrderedDict()          # (figure, n) -> {map: value}
 for line in open(csv_path):
     name, figure, n, value = line.strip().split(',')
-    rows.setdefault((figure, int(n)), {})[name] = int(value)
+    rows.setdefault((figure, int(n)), {})[name] = float(value) if '.' in value else int(value)
 
 maps = ['gomap', 'gomap_s1', 'rhashtable', 'hashtable']
 LAT_KINDS = ['atomic_insert', 'lookup_during', 'lookup_after']
@@ -49,7 +51,12 @@ def table(keys):
         print(f'{figure:<28}{n:>9}{cells}{ratio}')
 
 
-thr = [k for k in rows if k[0] not in lat_figures and not k[0].startswith('icount_')]
+# The User-Mode Linux boot's figures: uml_WORKLOAD with uml_WORKLOAD_min and
+# _max beside each median, and uml_bytes_sweep (plotted, not tabled).
+uml = [k for k in rows if k[0].startswith('uml_') and not k[0].endswith(('_min', '_max'))
+       and k[0] != 'uml_bytes_sweep']
+thr = [k for k in rows if k[0] not in lat_figures
+       and not k[0].startswith(('icount_', 'uml_'))]
 icount = [k for k in rows if k[0].startswith('icount_')]
 lat = [k for k in rows if k[0] in lat_figures]
 if thr:
@@ -81,6 +88,53 @@ if icount:
         worst = max(r, key=r.get)
         print(f"goal: one thread, 4 shards within 3% of one shard: worst {worst[0]}@{worst[1]} "
               f"{r[worst]:.3f}x: {'met' if r[worst] <= 1.03 else 'NOT MET'}")
+
+
+def spread_cell(figure, n, m):
+    """A median with its minimum and maximum over the repetitions."""
+    v = rows[(figure, n)].get(m)
+    if v is None:
+        return '-'
+    lo = rows.get((figure + '_min', n), {}).get(m)
+    hi = rows.get((figure + '_max', n), {}).get(m)
+    return f'{v} [{lo}-{hi}]' if lo is not None and hi is not None else f'{v}'
+
+
+# Issue 14: natively, gomap's lookups at least 1.3x faster than rhashtable's
+# at 1M and 16M entries, and gomap no slower on any row.
+UML_GOAL_FIGURES = ('uml_lookup_hit', 'uml_lookup_hit_rand', 'uml_lookup_miss')
+UML_GOAL_SIZES = (1 << 20, 1 << 24)
+UML_GOAL = 1.3
+
+if uml:
+    if thr or icount:
+        print()
+    print('User-Mode Linux, native: ns per operation, median [min-max] of the repetitions')
+    print(f"{'figure':<24}{'n':>9}" + ''.join(f'{m:>22}' for m in maps) + f"{'gomap/rht':>11}")
+    slower = []
+    for figure, n in uml:
+        vals = rows[(figure, n)]
+        cells = ''.join(f'{spread_cell(figure, n, m):>22}' for m in maps)
+        r = ''
+        if vals.get('rhashtable') and 'gomap' in vals:
+            q = vals['gomap'] / vals['rhashtable']
+            r = f'{q:>11.2f}'
+            if q > 1:
+                slower.append(f'{figure} at {n}: {q:.2f}')
+        print(f'{figure:<24}{n:>9}{cells}{r}')
+    goal = []
+    for figure in UML_GOAL_FIGURES:
+        for n in UML_GOAL_SIZES:
+            vals = rows.get((figure, n), {})
+            if vals.get('gomap') and 'rhashtable' in vals:
+                goal.append((figure, n, vals['rhashtable'] / vals['gomap']))
+    if goal:
+        ok = all(q >= UML_GOAL for _, _, q in goal)
+        print('  goal: rhashtable/gomap on lookups at 1M and 16M: ' +
+              ', '.join(f'{f[4:]} {n >> 20}M {q:.2f}x' for f, n, q in goal) +
+              f" (want >= {UML_GOAL}x): {'met' if ok else 'NOT MET'}")
+        print('  goal: gomap no slower than rhashtable on any row: ' +
+              ('met' if not slower else 'NOT MET (gomap/rht ' + ', '.join(slower) + ')'))
 
 
 def lat_value(m, figure):
@@ -151,7 +205,8 @@ if lat:
                 print('  ' + line.rstrip())
 
 # One plot per workload: ns/op against size, one line per map.
-workloads = sorted({f for f, _ in rows if not any(s in f for s in ('_p', '_max', 'total', 'max_', 'deferred'))})
+workloads = sorted({f for f, _ in rows
+                    if not any(s in f for s in ('_p', '_max', '_min', 'total', 'max_', 'deferred'))})
 for figure in workloads:
     sizes = sorted(n for f, n in rows if f == figure)
     if len(sizes) < 2:
@@ -160,11 +215,14 @@ for figure in workloads:
     with open(dat, 'w') as f:
         for n in sizes:
             f.write(f'{n} ' + ' '.join(str(rows[(figure, n)].get(m, 'NaN')) for m in maps) + '\n')
-    unit = 'bytes per entry' if figure.startswith('bytes') else 'ns per op'
-    script = f'''set terminal pngcairo size 800,500
+    unit = 'bytes per entry' if 'bytes' in figure else 'ns per op'
+    where = 'User-Mode Linux, native' if figure.startswith('uml_') else \
+        'QEMU TCG: compare ratios, not absolute values'
+    script = f'''set terminal pngcairo size 800,500 noenhanced
 set output "{os.path.join(out_dir, figure + '.png')}"
-set title "{figure} (QEMU TCG: compare ratios, not absolute values)"
+set title "{figure} ({where})"
 set logscale x 2
+set format x "2^%L"
 set xlabel "entries"
 set ylabel "{unit}"
 set key top left

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make bench: boot the non-debug benchmark kernel twice, run gomap_bench.ko
+# make bench: boot the non-debug benchmark kernels, run gomap_bench.ko
 # and turn its "gomap_bench: csv,..." console lines into bench/results/ (a
 # table with gomap/rhashtable ratios, bench.csv, worst.txt, PNG plots).
 #
@@ -20,23 +20,35 @@
 #               shards (the default on a 4-CPU machine) beside gomap_s1,
 #               one shard: what sharding costs a single thread, in
 #               instructions (figures prefixed icount_shards4_).
+#   uml         User-Mode Linux (scripts/run-uml.sh): the per-size workloads
+#               at 64K, 1M and 16M entries, the memory sweep and batched
+#               lookups, run natively (figures prefixed uml_, ns per
+#               operation with their spread).
 #
 # Both boots give the vCPU RDRAND: without an entropy source the guest's
 # CRNG is not seeded for the whole run, and every get_random_u32() then
 # costs about 10000 instructions (gomap's overflow counter above B 15,
 # rhashtable's new tables).
 #
-# GOMAP_BENCH_PART=throughput, latency, rt or shards runs that boot only
-# (default: all four).
+# GOMAP_BENCH_PART=throughput, latency, rt, shards or uml runs that boot
+# only (default: all five).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 part=${GOMAP_BENCH_PART:-all}
 case "$part" in
-all) parts=(throughput latency rt shards) ;;
-throughput|latency|rt|shards) parts=("$part") ;;
-*) die "GOMAP_BENCH_PART=$part: want throughput, latency, rt, shards or all" ;;
+all) parts=(throughput latency rt shards uml) ;;
+throughput|latency|rt|shards|uml) parts=("$part") ;;
+*) die "GOMAP_BENCH_PART=$part: want throughput, latency, rt, shards, uml or all" ;;
 esac
+
+# The uml boot's module parameters: 7 repetitions (median, minimum and
+# maximum printed), sizes 64K, 1M and 16M, the memory sweep up to 16M, and
+# gomap's batched lookups against single ones at the same sizes.
+# shellcheck disable=SC2054  # the commas are inside an argument (the size list)
+uml_args=(gomap_bench.part=sizes+memory+batch gomap_bench.reps=7 gomap_bench.spread=1
+	  gomap_bench.sizes=65536,1048576,16777216 gomap_bench.max_entries=16777216
+	  gomap_bench.prefix=uml_)
 
 out=$GOMAP_TOP/bench/results
 mkdir -p "$out"
@@ -46,6 +58,14 @@ command -v gnuplot >/dev/null || apt_install_missing gnuplot-nox
 : >"$out/worst.txt"
 for p in "${parts[@]}"; do
 	vmdir=$GOMAP_TOP/build/vm-bench-$p
+	if [ "$p" = uml ]; then
+		GOMAP_VM_DIR="$vmdir" GOMAP_VM_QUIET=1 "$GOMAP_TOP/scripts/run-uml.sh" "${uml_args[@]}"
+		console=$vmdir/console.log
+		grep -q 'gomap_bench: done 0' "$console" ||
+			die "the uml benchmark did not finish; see $console"
+		sed -n 's/.*gomap_bench: csv,//p' "$console" | tr -d '\r' >>"$out/bench.csv"
+		continue
+	fi
 	qargs="-cpu qemu64,+rdrand"
 	vmenv=(GOMAP_KERNEL=bench GOMAP_VM_DIR="$vmdir" GOMAP_VM_QUIET=1 GOMAP_VM_SMP="$(nproc)")
 	if [ "$p" = rt ]; then

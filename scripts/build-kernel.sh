@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# build-kernel.sh NAME: build (or reuse) the x86_64 kernel for scripts/NAME.config.
+# build-kernel.sh NAME: build (or reuse) the kernel for scripts/NAME.config:
+# x86_64, or the architecture a line "# arch: ARCH" of the fragment names
+# (um for User-Mode Linux, scripts/uml.config, whose kernel is KDIR/linux).
 #
 # The build lives outside the tree in $GOMAP_CACHE (default /var/cache/gomap),
 # keyed by the fragment's hash; a finished build is reused as is.  Prints the
@@ -31,8 +33,10 @@ fi
 
 "$GOMAP_TOP/scripts/ksrc.sh" >/dev/null
 
+arch=$(sed -n 's/^# arch: *//p' "$frag")
+arch=${arch:-x86_64}
 mkdir -p "$kdir"
-kmake() { make -C "$GOMAP_KSRC" O="$kdir" ARCH=x86_64 "$@"; }
+kmake() { make -C "$GOMAP_KSRC" O="$kdir" ARCH="$arch" "$@"; }
 
 cp "$frag" "$kdir/.config"
 kmake olddefconfig >/dev/null
@@ -48,7 +52,9 @@ done <"$frag"
 [ $lost -eq 0 ] || die "scripts/$name.config does not hold in the generated .config"
 
 jobs=$(nproc)
-log "building kernel $name in $kdir with -j$jobs (8 minutes on an idle 2-core machine, 25 when it is busy)"
+mins="8 minutes on an idle 2-core machine, 25 when it is busy"
+[ "$arch" = um ] && mins="5 minutes on an idle 2-core machine, 15 when it is busy"
+log "building kernel $name (ARCH=$arch) in $kdir with -j$jobs ($mins)"
 start=$(date +%s)
 kmake -j"$jobs" all >"$kdir/build.log" 2>&1 &
 pid=$!

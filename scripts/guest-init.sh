@@ -39,9 +39,11 @@ done
 
 # QEMU runs with -no-reboot, so a reboot ends it.  poweroff -f would need
 # working ACPI, and with qboot the kernel cannot load the ACPI tables (it
-# then halts instead of powering off and QEMU never exits).
+# then halts instead of powering off and QEMU never exits).  User-Mode Linux
+# (scripts/run-uml.sh) starts itself again on a reboot and exits on poweroff.
 off() {
 	say "powering off"
+	grep -q 'User Mode Linux' /proc/cpuinfo && poweroff -f
 	reboot -f
 }
 

@@ -30,9 +30,13 @@ kernel_dir() {
 # rt_src: copy the module sources (Kbuild, Makefile, gomap/, bench/; no
 # build products) to build/rt-src and print that path: modules built there
 # against the PREEMPT_RT headers leave the tree's own objects, built for the
-# debug kernel, as they are.
+# debug kernel, as they are.  src_copy NAME does the same into build/NAME.
 rt_src() {
-	local dst=$GOMAP_TOP/build/rt-src
+	src_copy rt-src
+}
+
+src_copy() {
+	local dst=$GOMAP_TOP/build/$1
 
 	mkdir -p "$dst"
 	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \

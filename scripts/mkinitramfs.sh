@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # mkinitramfs.sh OUT.cpio.gz MODULE.ko...: pack the test VM's initramfs.
+# mkinitramfs.sh --dir OUTDIR MODULE.ko...: the same tree as a directory (the
+# hostfs root of the User-Mode Linux boot, scripts/run-uml.sh).
 #
 #   /bin/busybox + applet symlinks   (busybox-static)
 #   /init                            scripts/guest-init.sh
@@ -12,15 +14,25 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 1 ] || die "usage: $0 OUT.cpio.gz [MODULE.ko...]"
-out=$1
-shift
+dir=
+if [ "${1:-}" = --dir ]; then
+	dir=${2:?}
+	shift 2
+fi
+[ -n "$dir" ] || [ $# -ge 1 ] || die "usage: $0 OUT.cpio.gz|--dir OUTDIR [MODULE.ko...]"
+[ -n "$dir" ] || { out=$1; shift; }
 
 # busybox-static's binary (install-deps.sh); the dynamic one would need libc.
 busybox=/bin/busybox
 
-stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+if [ -n "$dir" ]; then
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	stage=$dir
+else
+	stage=$(mktemp -d)
+	trap 'rm -rf "$stage"' EXIT
+fi
 
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,gomap/guest}
 cp "$busybox" "$stage/bin/busybox"
@@ -43,6 +55,7 @@ fi
 # The kernel opens /dev/console before running /init; without the node init
 # starts with no stdio (guest-init.sh copes, but the node avoids the warning).
 mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null || true
+[ -z "$dir" ] || exit 0
 
 find "$stage" -exec touch -h -d @0 {} +
 mkdir -p "$(dirname "$out")"

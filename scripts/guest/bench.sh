@@ -17,3 +17,8 @@ echo "bench: loading gomap_bench.ko$params (takes a few minutes under TCG)"
 # shellcheck disable=SC2086
 insmod /gomap/gomap_bench.ko $params
 echo "bench: insmod returned $?"
+# On User-Mode Linux /gomap is a host directory (scripts/run-uml.sh): leave
+# the modules' symbols there for profiles of the run (scripts/uml-perf.py).
+if grep -q 'User Mode Linux' /proc/cpuinfo; then
+	grep -E '\[(gomap|gomap_bench)\]' /proc/kallsyms >/gomap/kallsyms
+fi
