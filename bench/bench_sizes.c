@@ -93,25 +93,39 @@ static const char *const workload_names[] = {
 };
 
 /*
- * The i-th key of lookup_hit_rand: one of the @n stored keys, picked by
- * splitmix64's finaliser.  lookup_hit looks keys up in the order they were
- * inserted, which is the order rhashtable's and hashtable.h's objects were
- * allocated in: their second access (bucket, then object) then walks
- * memory in order, and the CPU prefetches it.  In a random order every
- * lookup of a chained table makes two random accesses, gomap's still one.
+ * The keys of lookup_hit_rand: the @n stored keys in an order picked by
+ * splitmix64's finaliser, laid out in an array of their own before any
+ * timing, so that a timed lookup reads its key from the next word of that
+ * array, as lookup_hit does, not from a random place in bench_keys: that
+ * miss, the same for every map, would come before each lookup's own.
+ * lookup_hit looks keys up in the order they were inserted, which is the
+ * order rhashtable's and hashtable.h's objects were allocated in: their
+ * second access (bucket, then object) then walks memory in order, and the
+ * CPU prefetches it.  In a random order every lookup of a chained table
+ * makes two random accesses, gomap's still one.
  */
-static inline unsigned long rand_index(unsigned long i, unsigned long n)
+static u64 *rand_keys(unsigned long n)
 {
-	u64 z = i + 0x9E3779B97F4A7C15ULL;
+	u64 *keys = vmalloc(array_size(n, sizeof(u64)));
+	unsigned long i;
+	u64 z;
 
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	z ^= z >> 31;
-	return ((z >> 32) * n) >> 32;
+	for (i = 0; keys && i < n; i++) {
+		z = i + 0x9E3779B97F4A7C15ULL;
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+		z ^= z >> 31;
+		keys[i] = bench_key(((z >> 32) * n) >> 32);
+	}
+	return keys;
 }
 
-/* Run the six workloads once on a fresh map of @n entries; ns per op in @ns. */
-static int bench_once(const struct bench_ops *ops, unsigned long n, u64 *ns, size_t *bytes)
+/*
+ * Run the workloads once on a fresh map of @n entries; ns per op in @ns.
+ * @rand: the keys of lookup_hit_rand, from rand_keys().
+ */
+static int bench_once(const struct bench_ops *ops, unsigned long n, const u64 *rand, u64 *ns,
+		      size_t *bytes)
 {
 	struct bench_map *m = kzalloc(sizeof(*m), GFP_KERNEL);
 	unsigned long i, seen;
@@ -144,7 +158,7 @@ static int bench_once(const struct bench_ops *ops, unsigned long n, u64 *ns, siz
 
 	t0 = ktime_get_ns();
 	for (i = 0; i < n && !ret; i++) {
-		ret = ops->lookup(m, bench_key(rand_index(i, n)), &val);
+		ret = ops->lookup(m, rand[i], &val);
 		bench_yield(i);
 	}
 	ns[W_HIT_RAND] = (ktime_get_ns() - t0) / n;
@@ -200,16 +214,18 @@ int bench_size(unsigned long n)
 {
 	struct size_figures *f = kzalloc(sizeof(*f), GFP_KERNEL);
 	unsigned int r, o, w, nreps = clamp(bench_reps, 1U, 8U);
-	u64 once[NR_WORKLOADS];
+	u64 once[NR_WORKLOADS], *rand = rand_keys(n);
 	const char *name;
 	int ret = 0;
 	u64 *v;
 
-	if (!f)
-		return -ENOMEM;
+	if (!f || !rand) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (r = 0; r < nreps && !ret; r++) {
 		for (o = 0; o < ARRAY_SIZE(bench_all_ops) && !ret; o++) {
-			ret = bench_once(bench_all_ops[o], n, once, &f->bytes[o]);
+			ret = bench_once(bench_all_ops[o], n, rand, once, &f->bytes[o]);
 			if (ret)
 				break;
 			for (w = 0; w < NR_WORKLOADS; w++)
@@ -234,6 +250,8 @@ int bench_size(unsigned long n)
 		pr_info("gomap_bench: csv,%s,%sbytes_per_entry,%lu,%zu\n", name, bench_prefix,
 			n, f->bytes[o] / n);
 	}
+out:
+	vfree(rand);
 	kfree(f);
 	return ret;
 }
