@@ -105,6 +105,8 @@ def spread_cell(figure, n, m):
 UML_GOAL_FIGURES = ('uml_lookup_hit', 'uml_lookup_hit_rand', 'uml_lookup_miss')
 UML_GOAL_SIZES = (1 << 20, 1 << 24)
 UML_GOAL = 1.3
+# ... and batches of 16 keys at least 2x the lookups per second of single calls at 16M.
+UML_BATCH_GOAL = 2.0
 
 if uml:
     if thr or icount:
@@ -135,6 +137,14 @@ if uml:
               f" (want >= {UML_GOAL}x): {'met' if ok else 'NOT MET'}")
         print('  goal: gomap no slower than rhashtable on any row: ' +
               ('met' if not slower else 'NOT MET (gomap/rht ' + ', '.join(slower) + ')'))
+    batch = [(n, vals['gomap'] / rows[('uml_lookup_hit_batch16', n)]['gomap'])
+             for (f, n), vals in rows.items() if f == 'uml_lookup_hit_single'
+             and rows.get(('uml_lookup_hit_batch16', n), {}).get('gomap')]
+    if batch:
+        ok = all(q >= UML_BATCH_GOAL for n, q in batch if n >= 1 << 24)
+        print('  goal: batches of 16 against single lookups (single/batch16): ' +
+              ', '.join(f'{n >> 10}K {q:.2f}x' for n, q in batch) +
+              f" (want >= {UML_BATCH_GOAL}x at 16M): {'met' if ok else 'NOT MET'}")
 
 
 def lat_value(m, figure):
