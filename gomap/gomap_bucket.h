@@ -8,7 +8,9 @@
 #define _GOMAP_BUCKET_H
 
 #include <linux/bitops.h>
+#include <linux/cache.h>
 #include <linux/log2.h>
+#include <linux/prefetch.h>
 #include <linux/string.h>
 #include <linux/xxhash.h>
 #include <asm/unaligned.h>
@@ -121,6 +123,22 @@ static inline void **bkt_overflow_ptr(const struct gomap_table *t, void *b)
 static inline void *bkt_overflow(const struct gomap_table *t, void *b)
 {
 	return READ_ONCE(*bkt_overflow_ptr(t, b));	/* lockless readers race with links */
+}
+
+/*
+ * Start loading every cache line of bucket @b.  A probe's loads depend on
+ * one another: the tophash word says which slot's key to compare, so the
+ * key's line, a miss of its own, is asked for only when the tophash line
+ * has arrived.  A bucket of u64 keys and values spans three lines; asked
+ * for together, they cost one memory latency instead of two in a row.
+ */
+static __always_inline void bkt_prefetch(const struct gomap_table *t, void *b)
+{
+	unsigned long line = (unsigned long)b & ~(L1_CACHE_BYTES - 1UL);
+	unsigned long end = (unsigned long)b + t->bucket_size;
+
+	for (; line < end; line += L1_CACHE_BYTES)
+		prefetch((void *)line);
 }
 
 /* Go's evacuated(b): the first slot of an evacuated bucket holds an evacuated state. */
