@@ -126,19 +126,23 @@ static inline void *bkt_overflow(const struct gomap_table *t, void *b)
 }
 
 /*
- * Start loading every cache line of bucket @b.  A probe's loads depend on
- * one another: the tophash word says which slot's key to compare, so the
- * key's line, a miss of its own, is asked for only when the tophash line
- * has arrived.  A bucket of u64 keys and values spans three lines; asked
- * for together, they cost one memory latency instead of two in a row.
+ * Start loading the first three cache lines of bucket @b.  A probe's loads
+ * depend on one another: the tophash word says which slot's key to
+ * compare, so the key's line, a miss of its own, is asked for only when
+ * the tophash line has arrived.  A bucket of u64 keys and values (144
+ * bytes) spans three lines where, as in a table of whole pages, it starts
+ * at a multiple of 16 bytes; asked for together, the lines cost one memory
+ * latency instead of two in a row.  Three fixed offsets
+ * rather than a loop over the bucket's size: no load, no branch, four
+ * instructions.  A smaller bucket's third line may be its neighbour's and
+ * a larger one's later lines are left to the loads; prefetch() never
+ * faults, whatever the address.
  */
-static __always_inline void bkt_prefetch(const struct gomap_table *t, void *b)
+static __always_inline void bkt_prefetch(void *b)
 {
-	unsigned long line = (unsigned long)b & ~(L1_CACHE_BYTES - 1UL);
-	unsigned long end = (unsigned long)b + t->bucket_size;
-
-	for (; line < end; line += L1_CACHE_BYTES)
-		prefetch((void *)line);
+	prefetch(b);
+	prefetch(b + L1_CACHE_BYTES);
+	prefetch(b + 2 * L1_CACHE_BYTES);
 }
 
 /* Go's evacuated(b): the first slot of an evacuated bucket holds an evacuated state. */

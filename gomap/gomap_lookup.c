@@ -123,7 +123,7 @@ static __always_inline bool gm_find(struct gm_hmap *h, struct gm_key *key, struc
 		smp_rmb();	/* evacuated: its destinations are initialised */
 	}
 	b = tbl_bucket(t, key->hash & tbl_mask(t));
-	bkt_prefetch(t, b);
+	bkt_prefetch(b);
 	return chain_find(t, b, key, pos, NULL, &last);
 }
 
@@ -325,7 +325,7 @@ static __always_inline void gm_batch_prefetch(struct gm_batch_key *k)
 	struct gomap_table *t = READ_ONCE(k->h->table);
 
 	if (t)
-		bkt_prefetch(t, tbl_bucket(t, k->key.hash & tbl_mask(t)));
+		bkt_prefetch(tbl_bucket(t, k->key.hash & tbl_mask(t)));
 }
 
 /*
