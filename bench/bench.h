@@ -63,6 +63,8 @@ static inline u64 bench_miss_key(unsigned long i)
 }
 
 u64 bench_median(u64 *v, unsigned int n);
+u64 bench_mix(u64 z);
+u64 *bench_rand_keys(unsigned long n, unsigned long count);
 void bench_quiesce(unsigned int ms);
 
 /* The parts, each in a file of its own. */

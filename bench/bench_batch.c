@@ -18,22 +18,6 @@
 #define BATCH_LOOKUPS	BIT(20)	/* lookups timed per figure */
 #define BATCH_REPS_MAX	8
 
-/* The keys to look up: present keys in an order no cache can guess. */
-static u64 *batch_order(unsigned long n)
-{
-	u64 *order = vmalloc(array_size(BATCH_LOOKUPS, sizeof(u64)));
-	u64 s = 0x9e3779b97f4a7c15ULL;
-	unsigned long i;
-
-	for (i = 0; order && i < BATCH_LOOKUPS; i++) {
-		s ^= s << 13;
-		s ^= s >> 7;
-		s ^= s << 17;
-		order[i] = bench_key(s % n);
-	}
-	return order;
-}
-
 /* ns per key of BATCH_LOOKUPS lookups: one call per key, or @batch keys per call. */
 static u64 batch_time(struct gomap *gm, const u64 *order, unsigned int batch, int *err)
 {
@@ -61,7 +45,7 @@ int bench_batch(unsigned long n)
 	unsigned long i;
 	int ret;
 
-	order = batch_order(n);
+	order = bench_rand_keys(n, BATCH_LOOKUPS);
 	if (!order)
 		return -ENOMEM;
 	ret = gomap_ops.create(&m, n);

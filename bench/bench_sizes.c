@@ -93,36 +93,17 @@ static const char *const workload_names[] = {
 };
 
 /*
- * The keys of lookup_hit_rand: the @n stored keys in an order picked by
- * splitmix64's finaliser, laid out in an array of their own before any
- * timing, so that a timed lookup reads its key from the next word of that
- * array, as lookup_hit does, not from a random place in bench_keys: that
- * miss, the same for every map, would come before each lookup's own.
  * lookup_hit looks keys up in the order they were inserted, which is the
  * order rhashtable's and hashtable.h's objects were allocated in: their
  * second access (bucket, then object) then walks memory in order, and the
- * CPU prefetches it.  In a random order every lookup of a chained table
- * makes two random accesses, gomap's still one.
+ * CPU prefetches it.  lookup_hit_rand looks the stored keys up in a random
+ * order (bench_rand_keys()), where every lookup of a chained table makes
+ * two random accesses, gomap's still one.
  */
-static u64 *rand_keys(unsigned long n)
-{
-	u64 *keys = vmalloc(array_size(n, sizeof(u64)));
-	unsigned long i;
-	u64 z;
-
-	for (i = 0; keys && i < n; i++) {
-		z = i + 0x9E3779B97F4A7C15ULL;
-		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-		z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-		z ^= z >> 31;
-		keys[i] = bench_key(((z >> 32) * n) >> 32);
-	}
-	return keys;
-}
 
 /*
  * Run the workloads once on a fresh map of @n entries; ns per op in @ns.
- * @rand: the keys of lookup_hit_rand, from rand_keys().
+ * @rand: the keys of lookup_hit_rand, from bench_rand_keys().
  */
 static int bench_once(const struct bench_ops *ops, unsigned long n, const u64 *rand, u64 *ns,
 		      size_t *bytes)
@@ -214,7 +195,7 @@ int bench_size(unsigned long n)
 {
 	struct size_figures *f = kzalloc(sizeof(*f), GFP_KERNEL);
 	unsigned int r, o, w, nreps = clamp(bench_reps, 1U, 8U);
-	u64 once[NR_WORKLOADS], *rand = rand_keys(n);
+	u64 once[NR_WORKLOADS], *rand = bench_rand_keys(n, n);
 	const char *name;
 	int ret = 0;
 	u64 *v;

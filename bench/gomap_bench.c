@@ -87,21 +87,39 @@ static int part_has(const char *want)
 }
 
 /*
- * The i-th key, before its shift: splitmix64's finaliser on 63 bits, a
- * bijection (xor with a right shift, and multiplication by an odd number
- * modulo 2^63, are each one), so the keys are distinct and look random to
- * every hash.  The keys were once i times the golden-ratio constant,
- * which hash_64() multiplies by again: hashtable.h then saw neighbouring
- * keys in buckets a fixed stride apart, and its lookups in insertion order
- * ran at cache speed at any size.
+ * splitmix64's finaliser on 63 bits, a bijection (xor with a right shift,
+ * and multiplication by an odd number modulo 2^63, are each one): the
+ * keys are bench_mix(i) << 1, distinct and random-looking to every hash.
+ * The keys were once i times the golden-ratio constant, which hash_64()
+ * multiplies by again: hashtable.h then saw neighbouring keys in buckets
+ * a fixed stride apart, and its lookups in insertion order ran at cache
+ * speed at any size.
  */
-static u64 key_mix(u64 z)
+u64 bench_mix(u64 z)
 {
 	const u64 mask = GENMASK_ULL(62, 0);
 
 	z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL) & mask;
 	z = ((z ^ (z >> 27)) * 0x94D049BB133111EBULL) & mask;
 	return z ^ (z >> 31);
+}
+
+/*
+ * @count of the first @n stored keys in a random order, laid out in an
+ * array before any timing: a timed lookup then reads its key from the
+ * next word, as lookup_hit does, not from a random place in bench_keys,
+ * a miss of its own, the same for every map, before each lookup's own.
+ * The caller vfree()s it.
+ */
+u64 *bench_rand_keys(unsigned long n, unsigned long count)
+{
+	u64 *keys = vmalloc(array_size(count, sizeof(u64)));
+	unsigned long i;
+
+	/* The top 32 of bench_mix()'s 63 bits, scaled to [0, n). */
+	for (i = 0; keys && i < count; i++)
+		keys[i] = bench_key(((bench_mix(i + 0x9E3779B97F4A7C15ULL) >> 31) * n) >> 32);
+	return keys;
 }
 
 static int __init gomap_bench_init(void)
@@ -130,7 +148,7 @@ static int __init gomap_bench_init(void)
 	if (!bench_keys)
 		goto out;
 	for (i = 0; i < n; i++)
-		bench_keys[i] = key_mix(i) << 1;	/* distinct, bit 0 clear */
+		bench_keys[i] = bench_mix(i) << 1;	/* distinct, bit 0 clear */
 
 	pr_info("gomap_bench: start part=%s bench_reps=%u max_entries=%lu\n", part, bench_reps, n);
 	ret = 0;
