@@ -91,9 +91,12 @@ found:
  * map's seqcount: every pointer it follows stays valid for an RCU grace
  * period, every bucket it reads is initialised, and every compare is
  * bounded by the memory it reads.  The barriers pair with those in
- * gm_start_growth(), gm_advance_mark() and gm_evacuate().
+ * gm_start_growth(), gm_advance_mark() and gm_evacuate().  @prefetched: the
+ * caller has already asked for the key's bucket (a batch), so skip
+ * bkt_prefetch().
  */
-static __always_inline bool gm_find(struct gm_hmap *h, struct gm_key *key, struct gm_pos *pos)
+static __always_inline bool gm_find(struct gm_hmap *h, struct gm_key *key, struct gm_pos *pos,
+				    bool prefetched)
 {
 	struct gomap_table *t, *old;
 	void *last, *b;
@@ -123,18 +126,20 @@ static __always_inline bool gm_find(struct gm_hmap *h, struct gm_key *key, struc
 		smp_rmb();	/* evacuated: its destinations are initialised */
 	}
 	b = tbl_bucket(t, key->hash & tbl_mask(t));
-	bkt_prefetch(b);
+	if (!prefetched)
+		bkt_prefetch(b);
 	return chain_find(t, b, key, pos, NULL, &last);
 }
 
 /* ---- Lookup ---- */
 
 /* Find @key and copy its value out; the caller validates or holds the lock. */
-static __always_inline bool gm_read(struct gm_hmap *h, struct gm_key *key, void *value)
+static __always_inline bool gm_read(struct gm_hmap *h, struct gm_key *key, void *value,
+				    bool prefetched)
 {
 	struct gm_pos pos;
 
-	if (!gm_find(h, key, &pos))
+	if (!gm_find(h, key, &pos, prefetched))
 		return false;
 	if (value)
 		gm_load_value(h, value, slot_value(pos.t, &pos));
@@ -147,7 +152,7 @@ static __always_inline bool gm_read(struct gm_hmap *h, struct gm_key *key, void 
  */
 bool gm_find_slow(struct gm_hmap *h, struct gm_key *key, struct gm_pos *pos)
 {
-	return gm_find(h, key, pos);
+	return gm_find(h, key, pos, false);
 }
 
 /*
@@ -230,7 +235,7 @@ static __always_inline int gm_lookup(struct gomap *map, const void *kptr, size_t
 	}
 	for (tries = 0; tries < GM_READ_TRIES; tries++) {
 		seq = read_seqcount_begin(&h->seq);
-		found = gm_read(h, &key, value);
+		found = gm_read(h, &key, value, false);
 		if (!read_seqcount_retry(&h->seq, seq))
 			goto out;
 	}
@@ -353,7 +358,7 @@ gm_lookup_chunk(struct gomap *map, const void *const *kptrs, const size_t *lens,
 		gm_batch_prefetch(&bk[i]);
 	}
 	for (i = 0; i < n; i++)
-		hit[i] = gm_read(bk[i].h, &bk[i].key, values ? values + i * vsize : NULL);
+		hit[i] = gm_read(bk[i].h, &bk[i].key, values ? values + i * vsize : NULL, true);
 	for (i = 0; i < n; i++)
 		bk[i].seq = read_seqcount_retry(&bk[i].h->seq, bk[i].seq);	/* raced */
 	rcu_read_unlock();
