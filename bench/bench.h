@@ -17,6 +17,7 @@
 struct bench_map {
 	const struct bench_ops *ops;
 	struct gomap *gm;
+	unsigned int gm_shards;	/* gomap's shards; 0: the ops' own choice */
 	struct rhashtable rht;
 	struct hlist_head *hlist;
 	unsigned int hbits;

@@ -28,7 +28,7 @@ static int gm_create_shards(struct bench_map *m, unsigned int shards)
 
 static int gm_create(struct bench_map *m, unsigned long n)
 {
-	return gm_create_shards(m, gomap_shards);
+	return gm_create_shards(m, m->gm_shards ?: gomap_shards);
 }
 
 /* gomap_s1: one shard, exactly one Go map, to compare sharding against. */

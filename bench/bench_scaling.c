@@ -20,9 +20,11 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "bench.h"
 
@@ -30,6 +32,12 @@
 #define SCALE_MAX_THREADS	4
 #define SCALE_CHURN		1024	/* keys a readers_R writer keeps beyond the n */
 #define SCALE_REPS_MAX		8
+#define SCALE_MAX_SWEEP		6	/* shard counts scale_shards may add */
+
+static unsigned int scale_shards[SCALE_MAX_SWEEP];
+static unsigned int nr_scale_shards;
+module_param_array(scale_shards, uint, &nr_scale_shards, 0444);
+MODULE_PARM_DESC(scale_shards, "scaling part: more gomap maps, one for each of these shard counts");
 
 enum scale_role { SCALE_READ, SCALE_CHURN_WRITE, SCALE_OWN_KEYS, SCALE_MIXED };
 
@@ -227,12 +235,39 @@ static const struct scale_row scale_rows[SCALE_NR_ROWS] = {
 	{ "mixed_90_10_4", SCALE_MIXED, 4 },
 };
 
-static const struct bench_ops *const scale_maps[] = { &gomap_ops, &gomap_s1_ops, &rht_ops };
+/* A map under test: its calls, and for gomap a shard count of its own. */
+struct scale_map {
+	const struct bench_ops *ops;
+	unsigned int gm_shards;
+	char name[16];
+};
+
+#define SCALE_NR_FIXED	3
+
+/* gomap (default shards), gomap_s1 and rhashtable, then the scale_shards maps. */
+static unsigned int scale_maps_init(struct scale_map *maps)
+{
+	static const struct bench_ops *const fixed[SCALE_NR_FIXED] = {
+		&gomap_ops, &gomap_s1_ops, &rht_ops
+	};
+	unsigned int i, nr = 0;
+
+	for (i = 0; i < SCALE_NR_FIXED; i++, nr++) {
+		maps[nr] = (struct scale_map){ .ops = fixed[i] };
+		strscpy(maps[nr].name, fixed[i]->name, sizeof(maps[nr].name));
+	}
+	for (i = 0; i < nr_scale_shards; i++, nr++) {
+		maps[nr] = (struct scale_map){ .ops = &gomap_ops, .gm_shards = scale_shards[i] };
+		snprintf(maps[nr].name, sizeof(maps[nr].name), "gomap_s%u", scale_shards[i]);
+	}
+	return nr;
+}
 
 /* Every row on one map of @n keys, filled once a repetition. */
-static int scale_map_rep(const struct bench_ops *ops, unsigned long n, u64 ns[SCALE_NR_ROWS])
+static int scale_map_rep(const struct scale_map *map, unsigned long n, u64 ns[SCALE_NR_ROWS])
 {
-	struct bench_map m = { .ops = ops };
+	const struct bench_ops *ops = map->ops;
+	struct bench_map m = { .ops = ops, .gm_shards = map->gm_shards };
 	unsigned long i;
 	unsigned int r;
 	int ret;
@@ -246,7 +281,7 @@ static int scale_map_rep(const struct bench_ops *ops, unsigned long n, u64 ns[SC
 		ret = scale_run(&m, n, scale_rows[r].role, scale_rows[r].workers, &ns[r]);
 	ops->destroy(&m);
 	if (ret)
-		pr_err("gomap_bench: %s scaling at %lu failed: %d\n", ops->name, n, ret);
+		pr_err("gomap_bench: %s scaling at %lu failed: %d\n", map->name, n, ret);
 	return ret;
 }
 
@@ -254,16 +289,18 @@ int bench_scaling(unsigned long n)
 {
 	u64 (*ns)[SCALE_NR_ROWS][SCALE_REPS_MAX];	/* [map][row][rep], too big for the stack */
 	unsigned int nreps = clamp(bench_reps, 1U, (unsigned int)SCALE_REPS_MAX);
+	struct scale_map maps[SCALE_NR_FIXED + SCALE_MAX_SWEEP];
+	unsigned int nr_maps = scale_maps_init(maps);
 	u64 once[SCALE_NR_ROWS];
 	unsigned int o, r, k;
 	int ret = 0;
 
-	ns = kcalloc(ARRAY_SIZE(scale_maps), sizeof(*ns), GFP_KERNEL);
+	ns = kcalloc(nr_maps, sizeof(*ns), GFP_KERNEL);
 	if (!ns)
 		return -ENOMEM;
 	for (k = 0; k < nreps && !ret; k++) {
-		for (o = 0; o < ARRAY_SIZE(scale_maps) && !ret; o++) {
-			ret = scale_map_rep(scale_maps[o], n, once);
+		for (o = 0; o < nr_maps && !ret; o++) {
+			ret = scale_map_rep(&maps[o], n, once);
 			for (r = 0; r < ARRAY_SIZE(scale_rows) && !ret; r++)
 				ns[o][r][k] = once[r];
 		}
@@ -272,10 +309,10 @@ int bench_scaling(unsigned long n)
 		kfree(ns);
 		return ret;
 	}
-	for (o = 0; o < ARRAY_SIZE(scale_maps); o++) {
+	for (o = 0; o < nr_maps; o++) {
 		for (r = 0; r < ARRAY_SIZE(scale_rows); r++) {
 			u64 *v = ns[o][r];
-			const char *map = scale_maps[o]->name, *row = scale_rows[r].name;
+			const char *map = maps[o].name, *row = scale_rows[r].name;
 
 			/* bench_median() sorts: the ends are then the spread. */
 			pr_info("gomap_bench: csv,%s,scale_%s,%lu,%llu\n", map, row, n,
