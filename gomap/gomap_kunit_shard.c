@@ -8,7 +8,9 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/kthread.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 
 #include "gomap.h"
@@ -60,6 +62,31 @@ static void gomap_test_shard_bad_counts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(map), -EINVAL);
 	if (!IS_ERR(map))
 		gomap_destroy(map);
+}
+
+/* The count shards=0 resolves to on this machine, for maps of each kind. */
+static unsigned int gm_default_count(struct kunit *test, unsigned int hint,
+				     unsigned int max_entries, unsigned int flags)
+{
+	struct gomap_params p = { .key_size = 8, .value_size = 8, .hint = hint,
+				  .max_entries = max_entries, .flags = flags };
+
+	return gomap_params(gm_create_params(test, &p))->shards;
+}
+
+static void gomap_test_shard_default_count(struct kunit *test)
+{
+	unsigned int cpus = num_possible_cpus();
+	unsigned int per_cpu = min(roundup_pow_of_two(cpus) * 4, 64U);
+
+	/* Four shards a CPU, at most 64; one on a machine of one CPU. */
+	KUNIT_EXPECT_EQ(test, gm_default_count(test, 0, 0, 0), cpus == 1 ? 1 : per_cpu);
+	/* Big hints keep it; a small hint or limit leaves a shard 1024 entries or more. */
+	KUNIT_EXPECT_EQ(test, gm_default_count(test, 1 << 20, 0, 0), cpus == 1 ? 1 : per_cpu);
+	KUNIT_EXPECT_EQ(test, gm_default_count(test, 100, 0, 0), 1U);
+	KUNIT_EXPECT_EQ(test, gm_default_count(test, 0, 2048, 0), cpus == 1 ? 1 : 2U);
+	/* A preallocated map is one shard. */
+	KUNIT_EXPECT_EQ(test, gm_default_count(test, 0, 1 << 16, GOMAP_F_PREALLOC), 1U);
 }
 
 static void gomap_test_shard_contracts(struct kunit *test)
@@ -234,6 +261,7 @@ static void gomap_test_shard_max_entries_racing(struct kunit *test)
 
 static struct kunit_case gomap_shard_cases[] = {
 	KUNIT_CASE(gomap_test_shard_bad_counts),
+	KUNIT_CASE(gomap_test_shard_default_count),
 	KUNIT_CASE_PARAM(gomap_test_shard_contracts, gm_shards_gen_params),
 	KUNIT_CASE_PARAM(gomap_test_shard_iter_once_across_growth, gm_shards_gen_params),
 	KUNIT_CASE(gomap_test_shard_iter_random_start),

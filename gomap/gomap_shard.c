@@ -29,11 +29,18 @@
  * bits, which GM_MAX_B keeps below bit 48.  So within a shard keys spread
  * over its buckets as in a map of their own.
  *
- * gomap_params.shards picks the count; 0 asks for the default: one shard
- * per possible CPU rounded up to a power of two, at most
- * GM_DEFAULT_MAX_SHARDS, and fewer for a map whose hint or max_entries
- * gives a shard fewer than GM_SHARD_MIN_ENTRIES entries; a preallocated
- * map has one.  A map of one shard is exactly Go's map, hash seed redrawn
+ * gomap_params.shards picks the count; 0 asks for the default:
+ * GM_SHARDS_PER_CPU shards per possible CPU, the CPUs rounded up to a power
+ * of two, at most GM_DEFAULT_MAX_SHARDS, and fewer for a map whose hint or
+ * max_entries gives a shard fewer than GM_SHARD_MIN_ENTRIES entries.  A
+ * preallocated map, and any map on a machine of one CPU, has one.  With
+ * one shard per CPU two writers on a machine of two met at the same lock
+ * every other operation, and were up to 1.4 times as slow as rhashtable
+ * with its lock per bucket; with four they meet at one in eight or fewer
+ * (Documentation/testing.rst, "Threads on one map").  A shard costs its
+ * header and a reserve of about 1.5 KiB even while empty, so the default
+ * stops at GM_DEFAULT_MAX_SHARDS; a map written from many CPUs at once on
+ * a bigger machine should ask for more.  A map of one shard is exactly Go's map, hash seed redrawn
  * when it empties included.  The shards of a bigger map share one seed,
  * fixed at gomap_create(): a key's shard depends on it.
  *
@@ -44,17 +51,19 @@
  * other; an iterator walks the shards in turn from a random one.
  */
 
-#define GM_DEFAULT_MAX_SHARDS	16	/* the most shards a map gets unasked */
+#define GM_SHARDS_PER_CPU	4	/* default shards for each possible CPU */
+#define GM_DEFAULT_MAX_SHARDS	64	/* the most shards a map gets unasked */
 #define GM_SHARD_MIN_ENTRIES	1024	/* the fewest a default shard is expected to hold */
 
 /* The default number of shards for @p (see DOC: Shards). */
 static unsigned int gm_default_shards(const struct gomap_params *p)
 {
-	unsigned int n = min_t(unsigned int, roundup_pow_of_two(num_possible_cpus()),
-			       GM_DEFAULT_MAX_SHARDS);
+	unsigned int cpus = num_possible_cpus(), n;
 
-	if (p->flags & GOMAP_F_PREALLOC)
+	if ((p->flags & GOMAP_F_PREALLOC) || cpus == 1)
 		return 1;
+	n = min_t(unsigned int, roundup_pow_of_two(cpus) * GM_SHARDS_PER_CPU,
+		  GM_DEFAULT_MAX_SHARDS);
 	while (n > 1 && p->hint && p->hint / n < GM_SHARD_MIN_ENTRIES)
 		n /= 2;
 	while (n > 1 && p->max_entries && p->max_entries / n < GM_SHARD_MIN_ENTRIES)

@@ -62,11 +62,11 @@ TEST(shards_counts_resolve_to_a_power_of_two)
 	EXPECT_EQ(tstats(map).shards, GOMAP_MAX_SHARDS);
 	gomap_destroy(map);
 
-	/* The default: a shard a CPU, at most 16, fewer for small maps. */
+	/* The default: four shards a CPU, at most 64, fewer for small maps. */
 	p.shards = 0;
 	map = gomap_create(&p, GFP_KERNEL);
 	ASSERT_FALSE(IS_ERR(map));
-	EXPECT_EQ(gomap_params(map)->shards, min(cpus, 16U));
+	EXPECT_EQ(gomap_params(map)->shards, min(cpus * 4, 64U));
 	gomap_destroy(map);
 	p.hint = 100;
 	map = gomap_create(&p, GFP_KERNEL);
@@ -77,7 +77,7 @@ TEST(shards_counts_resolve_to_a_power_of_two)
 	p.max_entries = 2048;
 	map = gomap_create(&p, GFP_KERNEL);
 	ASSERT_FALSE(IS_ERR(map));
-	EXPECT_EQ(gomap_params(map)->shards, min(cpus, 2U));
+	EXPECT_EQ(gomap_params(map)->shards, min(cpus * 4, 2U));
 	gomap_destroy(map);
 	p.flags = GOMAP_F_PREALLOC;
 	map = gomap_create(&p, GFP_KERNEL);
