@@ -36,11 +36,14 @@
  * preallocated map, and any map on a machine of one CPU, has one.  With
  * one shard per CPU two writers on a machine of two met at the same lock
  * every other operation, and were up to 1.4 times as slow as rhashtable
- * with its lock per bucket; with four they meet at one in eight or fewer
- * (Documentation/testing.rst, "Threads on one map").  A shard costs its
- * header and a reserve of about 1.5 KiB even while empty, so the default
- * stops at GM_DEFAULT_MAX_SHARDS; a map written from many CPUs at once on
- * a bigger machine should ask for more.  A map of one shard is exactly Go's map, hash seed redrawn
+ * with its lock per bucket; with four a CPU they meet at one operation in
+ * eight (Documentation/testing.rst, "Threads on one map").
+ *
+ * A shard costs its header and a reserve (about 2.5 KiB for 8-byte keys
+ * and values) even while empty.  A map that gives neither hint nor
+ * max_entries may stay small, so it gets at most GM_UNSIZED_MAX_SHARDS;
+ * one written from many CPUs at once on a bigger machine should say how
+ * big it grows, or ask for its shards.  A map of one shard is exactly Go's map, hash seed redrawn
  * when it empties included.  The shards of a bigger map share one seed,
  * fixed at gomap_create(): a key's shard depends on it.
  *
@@ -53,6 +56,7 @@
 
 #define GM_SHARDS_PER_CPU	4	/* default shards for each possible CPU */
 #define GM_DEFAULT_MAX_SHARDS	64	/* the most shards a map gets unasked */
+#define GM_UNSIZED_MAX_SHARDS	16	/* ... with neither hint nor max_entries */
 #define GM_SHARD_MIN_ENTRIES	1024	/* the fewest a default shard is expected to hold */
 
 /* The default number of shards for @p (see DOC: Shards). */
@@ -63,7 +67,7 @@ static unsigned int gm_default_shards(const struct gomap_params *p)
 	if ((p->flags & GOMAP_F_PREALLOC) || cpus == 1)
 		return 1;
 	n = min_t(unsigned int, roundup_pow_of_two(cpus) * GM_SHARDS_PER_CPU,
-		  GM_DEFAULT_MAX_SHARDS);
+		  p->hint || p->max_entries ? GM_DEFAULT_MAX_SHARDS : GM_UNSIZED_MAX_SHARDS);
 	while (n > 1 && p->hint && p->hint / n < GM_SHARD_MIN_ENTRIES)
 		n /= 2;
 	while (n > 1 && p->max_entries && p->max_entries / n < GM_SHARD_MIN_ENTRIES)

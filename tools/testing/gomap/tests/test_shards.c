@@ -62,8 +62,16 @@ TEST(shards_counts_resolve_to_a_power_of_two)
 	EXPECT_EQ(tstats(map).shards, GOMAP_MAX_SHARDS);
 	gomap_destroy(map);
 
-	/* The default: four shards a CPU, at most 64, fewer for small maps. */
+	/*
+	 * The default: four shards a CPU, at most 16 without a hint or limit,
+	 * 64 with one, fewer for small maps.
+	 */
 	p.shards = 0;
+	map = gomap_create(&p, GFP_KERNEL);
+	ASSERT_FALSE(IS_ERR(map));
+	EXPECT_EQ(gomap_params(map)->shards, min(cpus * 4, 16U));
+	gomap_destroy(map);
+	p.hint = 1 << 20;
 	map = gomap_create(&p, GFP_KERNEL);
 	ASSERT_FALSE(IS_ERR(map));
 	EXPECT_EQ(gomap_params(map)->shards, min(cpus * 4, 64U));
