@@ -16,10 +16,13 @@
 #   rt          the latency part again, under -icount, on Debian's stock
 #               PREEMPT_RT kernel (figures prefixed rt_): there rhashtable
 #               only runs preemptible.
-#   shards      the per-size workloads under -icount with gomap at 4
-#               shards (the default on a 4-CPU machine) beside gomap_s1,
+#   shards      the per-size workloads under -icount with gomap at 8
+#               shards (the default on a 2-CPU machine) beside gomap_s1,
 #               one shard: what sharding costs a single thread, in
-#               instructions (figures prefixed icount_shards4_).
+#               instructions (figures prefixed icount_shards8_); then the
+#               latency part with gomap at 8 shards (prefixed shards8_),
+#               to set against the latency boot's one shard: how often
+#               growth in atomic context has to wait for the worker.
 #   uml         User-Mode Linux (scripts/run-uml.sh): the per-size workloads
 #               at 64K, 1M and 16M entries, the memory sweep and batched
 #               lookups, run natively (figures prefixed uml_, ns per
@@ -85,7 +88,8 @@ for p in "${parts[@]}"; do
 	[ "$p" = latency ] && kargs=(gomap_bench.part=sizes+latency gomap_bench.prefix=icount_)
 	[ "$p" = rt ] && kargs=(gomap_bench.part=latency gomap_bench.lat_prefix=rt_)
 	[ "$p" = shards ] &&
-		kargs=(gomap_bench.part=sizes gomap_bench.prefix=icount_shards4_ gomap_bench.gomap_shards=4)
+		kargs=(gomap_bench.part=sizes+latency gomap_bench.prefix=icount_shards8_
+		       gomap_bench.lat_prefix=shards8_ gomap_bench.gomap_shards=8)
 	env "${vmenv[@]}" GOMAP_VM_QEMU_ARGS="$qargs" \
 		"$GOMAP_TOP/scripts/run-vm.sh" bench "${kargs[@]}"
 	console=$vmdir/console.log
