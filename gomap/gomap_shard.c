@@ -43,9 +43,11 @@
  * and values) even while empty.  A map that gives neither hint nor
  * max_entries may stay small, so it gets at most GM_UNSIZED_MAX_SHARDS;
  * one written from many CPUs at once on a bigger machine should say how
- * big it grows, or ask for its shards.  A map of one shard is exactly Go's map, hash seed redrawn
- * when it empties included.  The shards of a bigger map share one seed,
- * fixed at gomap_create(): a key's shard depends on it.
+ * big it grows, or ask for its shards.
+ *
+ * A map of one shard is exactly Go's map, hash seed redrawn when it
+ * empties included.  The shards of a bigger map share one seed, fixed at
+ * gomap_create(): a key's shard depends on it.
  *
  * What spans the map: max_entries is map-wide, each new key first taking
  * one from a shared counter (gm_take_entry()), so shards never add more
