@@ -78,14 +78,16 @@ static void gomap_test_shard_default_count(struct kunit *test)
 {
 	unsigned int cpus = num_possible_cpus();
 	unsigned int per_cpu = roundup_pow_of_two(cpus) * 4;
-
 	/* Four shards a CPU, one on a machine of one CPU; at most 16 unsized. */
-	KUNIT_EXPECT_EQ(test, gm_default_count(test, 0, 0, 0), cpus == 1 ? 1 : min(per_cpu, 16U));
+	unsigned int want_unsized = cpus == 1 ? 1 : min(per_cpu, 16U);
 	/* Up to 64 for a big hint; a small hint or limit leaves a shard 1024 entries or more. */
-	KUNIT_EXPECT_EQ(test, gm_default_count(test, 1 << 20, 0, 0),
-			cpus == 1 ? 1 : min(per_cpu, 64U));
+	unsigned int want_big_hint = cpus == 1 ? 1 : min(per_cpu, 64U);
+	unsigned int want_limit_2048 = cpus == 1 ? 1 : 2;
+
+	KUNIT_EXPECT_EQ(test, gm_default_count(test, 0, 0, 0), want_unsized);
+	KUNIT_EXPECT_EQ(test, gm_default_count(test, 1 << 20, 0, 0), want_big_hint);
 	KUNIT_EXPECT_EQ(test, gm_default_count(test, 100, 0, 0), 1U);
-	KUNIT_EXPECT_EQ(test, gm_default_count(test, 0, 2048, 0), cpus == 1 ? 1 : 2U);
+	KUNIT_EXPECT_EQ(test, gm_default_count(test, 0, 2048, 0), want_limit_2048);
 	/* A preallocated map is one shard. */
 	KUNIT_EXPECT_EQ(test, gm_default_count(test, 0, 1 << 16, GOMAP_F_PREALLOC), 1U);
 }
